@@ -1,0 +1,53 @@
+import { readFileSync } from 'node:fs';
+import { type ClientMetadata, DEFAULT_SCOPES, type ParModuleOptions } from '../par/index.js';
+import type { DatabaseSettings } from '../database/data-source-options.js';
+import { DEMO_CLIENTS } from './demo-clients.js';
+
+/** The demo server's settings, read from the environment (documented in README.md). */
+export interface DemoConfig {
+  port: number;
+  database: DatabaseSettings;
+  par: ParModuleOptions;
+}
+
+export function readDemoConfig(env: NodeJS.ProcessEnv = process.env): DemoConfig {
+  const port = numberVar(env, 'PORT') ?? 3000;
+  const issuer = env.ISSUER ?? `http://localhost:${port}`;
+  const clients = env.CLIENTS_FILE ? readClients(env.CLIENTS_FILE) : DEMO_CLIENTS;
+  return {
+    port,
+    database: env.DATABASE_URL ? { url: env.DATABASE_URL } : { dataDir: env.PGLITE_DIR ?? '.data/pglite' },
+    par: {
+      issuer,
+      clients,
+      scopesSupported: [...DEFAULT_SCOPES, 'api:read'],
+      ...optionalNumber(env, 'REQUEST_URI_TTL', 'requestUriTtl'),
+      ...optionalNumber(env, 'CODE_TTL', 'codeTtl'),
+      ...optionalNumber(env, 'ACCESS_TOKEN_TTL', 'accessTokenTtl'),
+    },
+  };
+}
+
+function readClients(path: string): ClientMetadata[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new Error(`CLIENTS_FILE ${path} could not be read as JSON: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (!Array.isArray(parsed)) throw new Error(`CLIENTS_FILE ${path} must hold a JSON array of client metadata`);
+  return parsed as ClientMetadata[];
+}
+
+function numberVar(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const value = Number(raw);
+  if (!Number.isInteger(value)) throw new Error(`${name} must be an integer (got "${raw}")`);
+  return value;
+}
+
+function optionalNumber<K extends keyof ParModuleOptions>(env: NodeJS.ProcessEnv, name: string, option: K): Partial<ParModuleOptions> {
+  const value = numberVar(env, name);
+  return value === undefined ? {} : { [option]: value };
+}

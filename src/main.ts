@@ -1,0 +1,34 @@
+import 'reflect-metadata';
+import { mkdirSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { AppModule } from './app.module.js';
+import { readDemoConfig } from './demo/demo-config.js';
+
+async function main(): Promise<void> {
+  const config = readDemoConfig();
+  if (config.database.dataDir) mkdirSync(config.database.dataDir, { recursive: true });
+  // ParModule parses its own form bodies (512 KiB limit, exact duplicate detection).
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config), { bodyParser: false });
+  app.enableShutdownHooks();
+  await app.listen(config.port);
+  const logger = new Logger('Demo');
+  const issuer = config.par.issuer;
+  logger.log(`authorization server ${issuer} (${config.database.url ? 'PostgreSQL' : `embedded PGlite in ${config.database.dataDir}`})`);
+  logger.log(`discovery: ${issuer}/.well-known/oauth-authorization-server`);
+  const verifier = randomBytes(32).toString('base64url');
+  const challenge = createHash('sha256').update(verifier).digest('base64url');
+  logger.log(
+    `try a push:\n  curl -s -u bench-client:bench-secret-0123456789abcdef0123456789 ${issuer}/par \\\n` +
+      `    -d response_type=code -d redirect_uri=http://127.0.0.1:4999/cb -d 'scope=openid profile' \\\n` +
+      `    -d code_challenge=${challenge} -d code_challenge_method=S256 -d state=xyz\n` +
+      `  (PKCE code_verifier for it: ${verifier})`,
+  );
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,27 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+
+/**
+ * A fresh random value of `bytes` bytes, base64url-encoded. 32 bytes (256 bits) by default: well above
+ * RFC 9126 §7.1 / RFC 9101 §10.2(d) and the conformance suite's 96-bit floor.
+ */
+export function randomToken(bytes = 32): string {
+  return randomBytes(bytes).toString('base64url');
+}
+
+/** SHA-256 of a string, base64url: how request_uri references, codes, tokens and jtis are stored. */
+export function sha256(value: string): string {
+  return createHash('sha256').update(value, 'utf8').digest('base64url');
+}
+
+/** SHA-256 of a string as raw bytes. */
+export function sha256Bytes(value: string): Buffer {
+  return createHash('sha256').update(value, 'utf8').digest();
+}
+
+/**
+ * Compares a presented secret with a stored SHA-256 hash in constant time: both sides are hashed to the
+ * same length first, so neither the content nor the length of the secret leaks through timing.
+ */
+export function secretMatches(presented: string, storedHash: Buffer): boolean {
+  return timingSafeEqual(sha256Bytes(presented), storedHash);
+}

@@ -1,0 +1,31 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { CLIENT_AUTH_METHODS } from '../../clients/client.js';
+import { ENDPOINT_PATHS, PAR_OPTIONS } from '../../par.constants.js';
+import { ASSERTION_SIGNING_ALGS, type ResolvedParOptions } from '../../par.options.js';
+
+/**
+ * Authorization server metadata (RFC 8414 §2, RFC 9126 §5, OIDC Discovery §3), advertising exactly
+ * what is implemented. Built once: it only depends on the options.
+ */
+@Injectable()
+export class MetadataService {
+  readonly metadata: Readonly<Record<string, unknown>>;
+
+  constructor(@Inject(PAR_OPTIONS) options: ResolvedParOptions) {
+    const url = (path: string): string => `${options.issuer}${path}`;
+    this.metadata = Object.freeze({
+      issuer: options.issuer,
+      pushed_authorization_request_endpoint: url(ENDPOINT_PATHS.pushedAuthorization),
+      require_pushed_authorization_requests: options.requirePushedAuthorizationRequests,
+      token_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS],
+      token_endpoint_auth_signing_alg_values_supported: [...ASSERTION_SIGNING_ALGS],
+      response_types_supported: ['code'],
+      response_modes_supported: ['query'],
+      grant_types_supported: ['authorization_code'],
+      code_challenge_methods_supported: ['S256'],
+      scopes_supported: [...options.scopesSupported],
+      request_parameter_supported: false,
+      request_uri_parameter_supported: false,
+    });
+  }
+}

@@ -1,0 +1,63 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Request } from 'express';
+import type { AuthorizationRequest } from '../../authorization-request/authorization-request.js';
+import { validateAuthorizationRequest } from '../../authorization-request/validate-authorization-request.js';
+import type { Client } from '../../clients/client.js';
+import { ClientAuthenticationService } from '../../clients/client-authentication.service.js';
+import type { Params } from '../../common/form.js';
+import { randomToken, sha256 } from '../../common/secrets.js';
+import { ENDPOINT_PATHS, PAR_OPTIONS, PUSHED_REQUEST_STORE } from '../../par.constants.js';
+import type { ResolvedParOptions } from '../../par.options.js';
+import type { PushedRequestStore } from '../../persistence/stores.js';
+import { rejectRequestUri } from './reject-request-uri.js';
+
+/** RFC 9126 §2.2: the registered URN prefix of request_uri values. */
+export const REQUEST_URI_PREFIX = 'urn:ietf:params:oauth:request_uri:';
+
+/** RFC 9126 §2.2 success response. */
+export interface PushedAuthorizationResponse {
+  request_uri: string;
+  expires_in: number;
+}
+
+/**
+ * The pushed authorization request endpoint's processing, in the order of RFC 9126 §2.1.
+ * @see https://www.rfc-editor.org/rfc/rfc9126#section-2.1
+ */
+@Injectable()
+export class PushedAuthorizationService {
+  private readonly endpointUrl: string;
+
+  constructor(
+    @Inject(PAR_OPTIONS) private readonly options: ResolvedParOptions,
+    @Inject(PUSHED_REQUEST_STORE) private readonly store: PushedRequestStore,
+    private readonly clientAuthentication: ClientAuthenticationService,
+  ) {
+    this.endpointUrl = `${options.issuer}${ENDPOINT_PATHS.pushedAuthorization}`;
+  }
+
+  async push(req: Request, params: Params): Promise<PushedAuthorizationResponse> {
+    // 1. Authenticate the client as at the token endpoint.
+    const { client, method } = await this.clientAuthentication.authenticate(req, params, { endpointUrl: this.endpointUrl });
+    // 2. Reject request_uri.
+    rejectRequestUri(params);
+    // 3. Validate the request as the authorization endpoint would.
+    const request = validateAuthorizationRequest(params, { client, options: this.options, credentialed: method !== 'none' });
+    return this.save(client, request);
+  }
+
+  /** §2.2: a request_uri with a 256-bit random reference, bound to the client; only its hash is stored. */
+  private async save(client: Client, request: AuthorizationRequest): Promise<PushedAuthorizationResponse> {
+    const reference = randomToken(32);
+    const now = this.options.clock.now();
+    await this.store.insert({
+      referenceHash: sha256(reference),
+      clientId: client.id,
+      parameters: { ...request },
+      dpopJkt: null,
+      expiresAt: new Date(now + this.options.requestUriTtl * 1000),
+      createdAt: new Date(now),
+    });
+    return { request_uri: `${REQUEST_URI_PREFIX}${reference}`, expires_in: this.options.requestUriTtl };
+  }
+}

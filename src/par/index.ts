@@ -1,0 +1,20 @@
+export { ParModule } from './par.module.js';
+export { PAR_ASYNC_OPTIONS_TYPE, PAR_OPTIONS_TYPE, type ParModuleExtras } from './par.module-definition.js';
+export {
+  type ParModuleOptions,
+  type ResolvedParOptions,
+  type ClientAssertionAudiencePolicy,
+  resolveParOptions,
+  ASSERTION_SIGNING_ALGS,
+  DEFAULT_SCOPES,
+} from './par.options.js';
+export { PAR_OPTIONS, ENDPOINT_PATHS } from './par.constants.js';
+export { type Clock, systemClock } from './common/clock.js';
+export { ParConfigurationError } from './common/configuration-error.js';
+export { type ClientMetadata, type Client, type ClientAuthMethod, CLIENT_AUTH_METHODS } from './clients/client.js';
+export { type ClientRegistry, StaticClientRegistry } from './clients/client-registry.js';
+export { ClientAuthenticationService, type AuthenticatedClient } from './clients/client-authentication.service.js';
+export { OAuthError, type OAuthErrorCode } from './errors/oauth-error.js';
+export { PAR_ENTITIES, PushedRequestEntity, UsedJtiEntity } from './persistence/entities.js';
+export { PurgeService } from './persistence/purge.service.js';
+export { PAR_MIGRATIONS } from '../../migrations/index.js';

@@ -1,0 +1,184 @@
+import { type Clock, systemClock } from './common/clock.js';
+import { ParConfigurationError } from './common/configuration-error.js';
+import type { ClientMetadata } from './clients/client.js';
+import { type ClientRegistry, StaticClientRegistry } from './clients/client-registry.js';
+
+/**
+ * Which `aud` values a `private_key_jwt` client assertion may carry.
+ * - `issuer`: the issuer identifier as the sole audience, a string or a one-element array
+ *   (draft-ietf-oauth-rfc7523bis, which updates RFC 9126 §2).
+ * - `issuer-string`: the issuer identifier, as a string only (FAPI 2.0 Security Profile §5.3.2.1-8).
+ * - `lenient`: RFC 9126 §2 as first published: the issuer, the token endpoint URL or the PAR endpoint
+ *   URL, alone or in an array (what FAPI 1.0 conformance tests expect).
+ * @see https://www.rfc-editor.org/rfc/rfc9126#section-2
+ */
+export type ClientAssertionAudiencePolicy = 'issuer' | 'issuer-string' | 'lenient';
+
+/** JWS algorithms accepted for client assertions (FAPI 2.0 §5.4). */
+export const ASSERTION_SIGNING_ALGS = ['ES256', 'PS256', 'EdDSA'] as const;
+
+/** What a host passes to `ParModule.forRoot()` / `forRootAsync()`. */
+export interface ParModuleOptions {
+  /**
+   * The issuer identifier (RFC 8414 §2): an absolute https URL (http only for localhost) without query
+   * or fragment. Endpoint URLs are built from it, so the app must serve ParModule at this URL.
+   */
+  issuer: string;
+  /** The clients: a static list of RFC 7591 metadata, or your own {@link ClientRegistry}. */
+  clients: readonly ClientMetadata[] | ClientRegistry;
+  /**
+   * Seconds a pushed request_uri may be redeemed at the authorization endpoint (RFC 9126 §2.2
+   * `expires_in`). 5 to 599.
+   * @default 60
+   */
+  requestUriTtl?: number;
+  /** Seconds an authorization code lives. 1 to 600. @default 60 */
+  codeTtl?: number;
+  /** Seconds an access token lives. 1 to 86400. @default 300 */
+  accessTokenTtl?: number;
+  /**
+   * RFC 9126 §5: refuse every authorization request that does not use a pushed request_uri.
+   * @default false
+   */
+  requirePushedAuthorizationRequests?: boolean;
+  /**
+   * RFC 9126 §2.4: accept redirect_uris that were never registered, in pushes from clients that
+   * authenticated with credentials (never from public clients, §7.2).
+   * @default false
+   */
+  allowUnregisteredRedirectUris?: boolean;
+  /** Which `aud` a client assertion may carry. @default 'issuer' */
+  clientAssertionAudience?: ClientAssertionAudiencePolicy;
+  /** Longest accepted lifetime of a client assertion (`exp` − now), in seconds. 1 to 3600. @default 300 */
+  clientAssertionMaxLifetime?: number;
+  /**
+   * Seconds a JWT's `iat` / `nbf` may lie in the future, and past its `exp` (FAPI 2.0 §5.3.2.1-13:
+   * accept up to 10, reject 60 or more). 0 to 59.
+   * @default 10
+   */
+  clockSkew?: number;
+  /** Scopes this server knows; a client without a registered `scope` may ask for any of them. */
+  scopesSupported?: readonly string[];
+  /** Largest accepted form body, in bytes (RAR requests are large by design). @default 524288 (512 KiB) */
+  maxBodyBytes?: number;
+  /** Longest accepted `state`, in characters. At least 64. @default 1024 */
+  maxStateLength?: number;
+  /** Longest accepted `nonce`, in characters. At least 64 (FAPI 2.0 §5.3.2.2-13). @default 512 */
+  maxNonceLength?: number;
+  /** Seconds between purges of expired rows; 0 turns the background purge off. @default 60 */
+  purgeInterval?: number;
+  /** Where "now" comes from (tests). @default the system clock */
+  clock?: Clock;
+}
+
+/** Default scopes when `scopesSupported` is not set. */
+export const DEFAULT_SCOPES = ['openid', 'profile', 'email', 'address', 'phone', 'offline_access'] as const;
+
+/** {@link ParModuleOptions} validated and with every default filled in. */
+export interface ResolvedParOptions {
+  readonly issuer: string;
+  readonly clients: ClientRegistry;
+  readonly requestUriTtl: number;
+  readonly codeTtl: number;
+  readonly accessTokenTtl: number;
+  readonly requirePushedAuthorizationRequests: boolean;
+  readonly allowUnregisteredRedirectUris: boolean;
+  readonly clientAssertionAudience: ClientAssertionAudiencePolicy;
+  readonly clientAssertionMaxLifetime: number;
+  readonly clockSkew: number;
+  readonly scopesSupported: readonly string[];
+  readonly maxBodyBytes: number;
+  readonly maxStateLength: number;
+  readonly maxNonceLength: number;
+  readonly purgeInterval: number;
+  readonly clock: Clock;
+}
+
+/**
+ * Validates options and fills in defaults: the one place where both live. Throws a
+ * {@link ParConfigurationError} naming the option on the first problem.
+ */
+export function resolveParOptions(options: ParModuleOptions): ResolvedParOptions {
+  if (typeof options !== 'object' || options === null) throw new ParConfigurationError('options', 'must be an object');
+  const issuer = checkIssuer(options.issuer);
+  const clients = options.clients;
+  if (clients === undefined || clients === null) throw new ParConfigurationError('clients', 'is required');
+  const registry: ClientRegistry = Array.isArray(clients)
+    ? new StaticClientRegistry(clients)
+    : checkRegistry(clients as ClientRegistry);
+  const audience = options.clientAssertionAudience ?? 'issuer';
+  if (!['issuer', 'issuer-string', 'lenient'].includes(audience)) {
+    throw new ParConfigurationError('clientAssertionAudience', `must be 'issuer', 'issuer-string' or 'lenient' (got "${String(audience)}")`);
+  }
+  const scopesSupported = options.scopesSupported ?? DEFAULT_SCOPES;
+  if (!Array.isArray(scopesSupported) || scopesSupported.some((s) => typeof s !== 'string' || !/^[\x21\x23-\x5b\x5d-\x7e]+$/.test(s))) {
+    throw new ParConfigurationError('scopesSupported', 'must be an array of scope tokens (RFC 6749 §3.3)');
+  }
+  const clock = options.clock ?? systemClock;
+  if (typeof clock.now !== 'function') throw new ParConfigurationError('clock', 'must have a now() method');
+  return {
+    issuer,
+    clients: registry,
+    requestUriTtl: integer(options, 'requestUriTtl', 60, 5, 599),
+    codeTtl: integer(options, 'codeTtl', 60, 1, 600),
+    accessTokenTtl: integer(options, 'accessTokenTtl', 300, 1, 86_400),
+    requirePushedAuthorizationRequests: flag(options, 'requirePushedAuthorizationRequests'),
+    allowUnregisteredRedirectUris: flag(options, 'allowUnregisteredRedirectUris'),
+    clientAssertionAudience: audience,
+    clientAssertionMaxLifetime: integer(options, 'clientAssertionMaxLifetime', 300, 1, 3600),
+    clockSkew: integer(options, 'clockSkew', 10, 0, 59),
+    scopesSupported: [...scopesSupported],
+    maxBodyBytes: integer(options, 'maxBodyBytes', 512 * 1024, 1024, 64 * 1024 * 1024),
+    maxStateLength: integer(options, 'maxStateLength', 1024, 64, 65_536),
+    maxNonceLength: integer(options, 'maxNonceLength', 512, 64, 65_536),
+    purgeInterval: integer(options, 'purgeInterval', 60, 0, 86_400),
+    clock,
+  };
+}
+
+function checkIssuer(issuer: unknown): string {
+  if (typeof issuer !== 'string') throw new ParConfigurationError('issuer', 'is required and must be a string');
+  let url: URL;
+  try {
+    url = new URL(issuer);
+  } catch {
+    throw new ParConfigurationError('issuer', `must be an absolute URL (got "${issuer}")`);
+  }
+  if (url.search !== '' || issuer.includes('?')) throw new ParConfigurationError('issuer', 'must not have a query (RFC 8414 §2)');
+  if (url.hash !== '' || issuer.includes('#')) throw new ParConfigurationError('issuer', 'must not have a fragment (RFC 8414 §2)');
+  const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
+    throw new ParConfigurationError('issuer', 'must use https (http is allowed for localhost only)');
+  }
+  // One canonical spelling: endpoint URLs are the issuer plus a path.
+  return issuer.endsWith('/') ? issuer.slice(0, -1) : issuer;
+}
+
+function checkRegistry(registry: ClientRegistry): ClientRegistry {
+  if (typeof registry !== 'object' || typeof registry.findClient !== 'function') {
+    throw new ParConfigurationError('clients', 'must be an array of client metadata or an object with findClient(clientId)');
+  }
+  return registry;
+}
+
+type NumericOption = {
+  [K in keyof ParModuleOptions]-?: NonNullable<ParModuleOptions[K]> extends number ? K : never;
+}[keyof ParModuleOptions];
+
+function integer(options: ParModuleOptions, name: NumericOption, fallback: number, min: number, max: number): number {
+  const value = options[name] ?? fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new ParConfigurationError(name, `must be an integer from ${min} to ${max} (got ${JSON.stringify(value)})`);
+  }
+  return value;
+}
+
+type BooleanOption = {
+  [K in keyof ParModuleOptions]-?: NonNullable<ParModuleOptions[K]> extends boolean ? K : never;
+}[keyof ParModuleOptions];
+
+function flag(options: ParModuleOptions, name: BooleanOption): boolean {
+  const value = options[name] ?? false;
+  if (typeof value !== 'boolean') throw new ParConfigurationError(name, `must be a boolean (got ${JSON.stringify(value)})`);
+  return value;
+}

@@ -1,0 +1,69 @@
+import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { PAR_OPTIONS, PUSHED_REQUEST_STORE, REPLAY_STORE } from '../par.constants.js';
+import type { ResolvedParOptions } from '../par.options.js';
+import type { PushedRequestStore, ReplayStore } from './stores.js';
+
+/** Rows deleted per statement: small batches keep locks short on a busy table. */
+const BATCH = 500;
+/** Batches per table per run, so one run never monopolises the database. */
+const MAX_BATCHES = 20;
+/** Pushed requests stay a while after expiry, for diagnosis of "expired" reports. */
+const PUSHED_REQUEST_GRACE_MS = 60 * 60 * 1000;
+
+/**
+ * Deletes expired rows in the background, every `purgeInterval` seconds, in bounded batches. Safe with
+ * several instances: batches skip rows that another instance is deleting.
+ */
+@Injectable()
+export class PurgeService implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger('ParModule');
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+
+  constructor(
+    @Inject(PAR_OPTIONS) private readonly options: ResolvedParOptions,
+    @Inject(PUSHED_REQUEST_STORE) private readonly pushedRequests: PushedRequestStore,
+    @Inject(REPLAY_STORE) private readonly replay: ReplayStore,
+  ) {}
+
+  onModuleInit(): void {
+    if (this.options.purgeInterval === 0) return;
+    this.timer = setInterval(() => void this.purgeOnce(), this.options.purgeInterval * 1000);
+    this.timer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** One purge run; returns the number of rows deleted. Errors are logged, never thrown. */
+  async purgeOnce(): Promise<number> {
+    if (this.running) return 0;
+    let deleted = 0;
+    const run = (async () => {
+      const now = this.options.clock.now();
+      deleted += await drain((limit) => this.pushedRequests.purgeExpired(new Date(now - PUSHED_REQUEST_GRACE_MS), limit));
+      deleted += await drain((limit) => this.replay.purgeExpired(new Date(now), limit));
+    })().catch((error: unknown) => {
+      this.logger.warn(`purge of expired rows failed: ${error instanceof Error ? error.message : String(error)}`);
+    });
+    this.running = run;
+    try {
+      await run;
+    } finally {
+      this.running = undefined;
+    }
+    return deleted;
+  }
+}
+
+async function drain(batch: (limit: number) => Promise<number>): Promise<number> {
+  let total = 0;
+  for (let i = 0; i < MAX_BATCHES; i++) {
+    const n = await batch(BATCH);
+    total += n;
+    if (n < BATCH) break;
+  }
+  return total;
+}
