@@ -1,4 +1,5 @@
 import { InitialSchema1764000000000 } from './1764000000000-initial-schema.js';
+import { InteractionsAndCodes1764100000000 } from './1764100000000-interactions-and-codes.js';
 
 /** ParModule's schema migrations, oldest first; add them to your TypeORM DataSource's `migrations`. */
-export const PAR_MIGRATIONS = [InitialSchema1764000000000] as const;
+export const PAR_MIGRATIONS = [InitialSchema1764000000000, InteractionsAndCodes1764100000000] as const;

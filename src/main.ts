@@ -15,6 +15,9 @@ async function main(): Promise<void> {
   app.enableShutdownHooks();
   await app.listen(config.port);
   const logger = new Logger('Demo');
+  if (process.env.BENCH_AUTO_APPROVE === '1') {
+    logger.warn('BENCH_AUTO_APPROVE=1: every interaction signs in alice and approves everything. For benchmarks only, never in production.');
+  }
   const issuer = config.par.issuer;
   logger.log(`authorization server ${issuer} (${config.database.url ? 'PostgreSQL' : `embedded PGlite in ${config.database.dataDir}`})`);
   logger.log(`discovery: ${issuer}/.well-known/oauth-authorization-server`);

@@ -15,6 +15,14 @@ export { type ClientMetadata, type Client, type ClientAuthMethod, CLIENT_AUTH_ME
 export { type ClientRegistry, StaticClientRegistry } from './clients/client-registry.js';
 export { ClientAuthenticationService, type AuthenticatedClient } from './clients/client-authentication.service.js';
 export { OAuthError, type OAuthErrorCode } from './errors/oauth-error.js';
-export { PAR_ENTITIES, PushedRequestEntity, UsedJtiEntity } from './persistence/entities.js';
+export { InteractionService } from './interaction/interaction.service.js';
+export {
+  type InteractionDetails,
+  type InteractionResult,
+  type InteractionDenialError,
+  InteractionNotFoundError,
+} from './interaction/interaction.types.js';
+export type { AuthorizationGrant } from './codes/authorization-grant.js';
+export { PAR_ENTITIES, PushedRequestEntity, InteractionEntity, AuthorizationCodeEntity, UsedJtiEntity } from './persistence/entities.js';
 export { PurgeService } from './persistence/purge.service.js';
 export { PAR_MIGRATIONS } from '../../migrations/index.js';

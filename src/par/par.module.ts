@@ -1,16 +1,20 @@
 import { type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
+import { AuthorizationCodeService } from './codes/authorization-code.service.js';
 import { ClientAuthenticationService } from './clients/client-authentication.service.js';
 import { ClientsService } from './clients/clients.service.js';
 import { FormBodyMiddleware } from './common/form-body.middleware.js';
+import { AuthorizationController } from './endpoints/authorization/authorization.controller.js';
+import { AuthorizationService } from './endpoints/authorization/authorization.service.js';
 import { MetadataController } from './endpoints/metadata/metadata.controller.js';
 import { MetadataService } from './endpoints/metadata/metadata.service.js';
 import { PushedAuthorizationController } from './endpoints/pushed-authorization/pushed-authorization.controller.js';
 import { PushedAuthorizationService } from './endpoints/pushed-authorization/pushed-authorization.service.js';
-import { PAR_OPTIONS, PUSHED_REQUEST_STORE, REPLAY_STORE } from './par.constants.js';
+import { InteractionService } from './interaction/interaction.service.js';
+import { AUTHORIZATION_CODE_STORE, PAR_OPTIONS, PUSHED_REQUEST_STORE, REPLAY_STORE } from './par.constants.js';
 import { PAR_MODULE_OPTIONS, ParConfigurableModule } from './par.module-definition.js';
 import { type ParModuleOptions, resolveParOptions } from './par.options.js';
 import { PurgeService } from './persistence/purge.service.js';
-import { TypeOrmPushedRequestStore, TypeOrmReplayStore } from './persistence/typeorm-stores.js';
+import { TypeOrmAuthorizationCodeStore, TypeOrmPushedRequestStore, TypeOrmReplayStore } from './persistence/typeorm-stores.js';
 
 /**
  * An OAuth 2.0 authorization server built around Pushed Authorization Requests (RFC 9126), in your
@@ -18,21 +22,25 @@ import { TypeOrmPushedRequestStore, TypeOrmReplayStore } from './persistence/typ
  * it needs a TypeORM DataSource with {@link PAR_ENTITIES} and {@link PAR_MIGRATIONS}.
  */
 @Module({
-  controllers: [PushedAuthorizationController, MetadataController],
+  controllers: [PushedAuthorizationController, AuthorizationController, MetadataController],
   providers: [
     { provide: PAR_OPTIONS, useFactory: (options: ParModuleOptions) => resolveParOptions(options), inject: [PAR_MODULE_OPTIONS] },
     { provide: PUSHED_REQUEST_STORE, useClass: TypeOrmPushedRequestStore },
     { provide: REPLAY_STORE, useClass: TypeOrmReplayStore },
+    { provide: AUTHORIZATION_CODE_STORE, useClass: TypeOrmAuthorizationCodeStore },
     ClientsService,
     ClientAuthenticationService,
     PushedAuthorizationService,
+    AuthorizationService,
+    AuthorizationCodeService,
+    InteractionService,
     MetadataService,
     PurgeService,
   ],
-  exports: [PAR_OPTIONS, ClientsService, ClientAuthenticationService, PurgeService],
+  exports: [PAR_OPTIONS, ClientsService, ClientAuthenticationService, InteractionService, PurgeService],
 })
 export class ParModule extends ParConfigurableModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(FormBodyMiddleware).forRoutes(PushedAuthorizationController);
+    consumer.apply(FormBodyMiddleware).forRoutes(PushedAuthorizationController, AuthorizationController);
   }
 }

@@ -32,6 +32,19 @@ export interface ParModuleOptions {
    * @default 60
    */
   requestUriTtl?: number;
+  /**
+   * Seconds the login and consent started by a request_uri's first use may take (it may be
+   * continued by reloading meanwhile). Separate from `requestUriTtl`, so that slow or multi-factor
+   * logins complete. 60 to 86400.
+   * @default 600
+   */
+  interactionTtl?: number;
+  /**
+   * Where /authorize sends the browser for login and consent: the host's page for interaction `uid`
+   * (absolute, or relative to the issuer's origin).
+   * @default (uid) => `/interaction/${uid}`
+   */
+  interactionUrl?: (uid: string) => string;
   /** Seconds an authorization code lives. 1 to 600. @default 60 */
   codeTtl?: number;
   /** Seconds an access token lives. 1 to 86400. @default 300 */
@@ -79,6 +92,8 @@ export interface ResolvedParOptions {
   readonly issuer: string;
   readonly clients: ClientRegistry;
   readonly requestUriTtl: number;
+  readonly interactionTtl: number;
+  readonly interactionUrl: (uid: string) => string;
   readonly codeTtl: number;
   readonly accessTokenTtl: number;
   readonly requirePushedAuthorizationRequests: boolean;
@@ -120,6 +135,8 @@ export function resolveParOptions(options: ParModuleOptions): ResolvedParOptions
     issuer,
     clients: registry,
     requestUriTtl: integer(options, 'requestUriTtl', 60, 5, 599),
+    interactionTtl: integer(options, 'interactionTtl', 600, 60, 86_400),
+    interactionUrl: checkInteractionUrl(options.interactionUrl),
     codeTtl: integer(options, 'codeTtl', 60, 1, 600),
     accessTokenTtl: integer(options, 'accessTokenTtl', 300, 1, 86_400),
     requirePushedAuthorizationRequests: flag(options, 'requirePushedAuthorizationRequests'),
@@ -152,6 +169,12 @@ function checkIssuer(issuer: unknown): string {
   }
   // One canonical spelling: endpoint URLs are the issuer plus a path.
   return issuer.endsWith('/') ? issuer.slice(0, -1) : issuer;
+}
+
+function checkInteractionUrl(url: ParModuleOptions['interactionUrl']): (uid: string) => string {
+  if (url === undefined) return (uid) => `/interaction/${uid}`;
+  if (typeof url !== 'function') throw new ParConfigurationError('interactionUrl', 'must be a function (uid) => string');
+  return url;
 }
 
 function checkRegistry(registry: ClientRegistry): ClientRegistry {

@@ -23,6 +23,7 @@ export type OAuthErrorCode =
   | 'login_required'
   | 'consent_required'
   | 'interaction_required'
+  | 'account_selection_required'
   | 'invalid_token'
   | 'insufficient_scope';
 

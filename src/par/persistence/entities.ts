@@ -5,7 +5,7 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
  * reference: the reference itself is never stored, so a database leak yields no usable request_uri.
  */
 @Entity({ name: 'par_pushed_request' })
-@Index('par_pushed_request_expires_at_idx', ['expiresAt'])
+@Index('par_pushed_request_retain_until_idx', ['retainUntil'])
 export class PushedRequestEntity {
   @PrimaryColumn({ name: 'reference_hash', type: 'varchar', length: 64 })
   referenceHash!: string;
@@ -19,6 +19,70 @@ export class PushedRequestEntity {
 
   @Column({ name: 'dpop_jkt', type: 'varchar', length: 128, nullable: true })
   dpopJkt!: string | null;
+
+  /** End of the window in which the request_uri may be used for the first time (RFC 9126 §2.2 `expires_in`). */
+  @Column({ name: 'expires_at', type: 'timestamptz' })
+  expiresAt!: Date;
+
+  /** First use at the authorization endpoint; the login it starts may last `interactionTtl` from then. */
+  @Column({ name: 'first_used_at', type: 'timestamptz', nullable: true })
+  firstUsedAt!: Date | null;
+
+  /** When a code was issued or the request denied: the request_uri is dead from then on. */
+  @Column({ name: 'consumed_at', type: 'timestamptz', nullable: true })
+  consumedAt!: Date | null;
+
+  /** Whether the client authenticated with credentials when pushing (RFC 9126 §2.4, §7.2). */
+  @Column({ type: 'boolean', default: false })
+  credentialed!: boolean;
+
+  /** When the background purge may delete the row. */
+  @Column({ name: 'retain_until', type: 'timestamptz' })
+  retainUntil!: Date;
+
+  @Column({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+}
+
+/**
+ * A login and consent in progress for one authorization request, bound to the browser that started it
+ * by a random secret in an HttpOnly cookie (only its hash is stored).
+ */
+@Entity({ name: 'par_interaction' })
+@Index('par_interaction_expires_at_idx', ['expiresAt'])
+@Index('par_interaction_request_hash_idx', ['requestHash'])
+export class InteractionEntity {
+  @PrimaryColumn({ name: 'uid_hash', type: 'varchar', length: 64 })
+  uidHash!: string;
+
+  @Column({ name: 'binding_hash', type: 'varchar', length: 64 })
+  bindingHash!: string;
+
+  @Column({ name: 'request_hash', type: 'varchar', length: 64 })
+  requestHash!: string;
+
+  @Column({ name: 'expires_at', type: 'timestamptz' })
+  expiresAt!: Date;
+
+  @Column({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+}
+
+/** An authorization code (RFC 6749 §4.1.2), stored as a hash, with the grant it stands for. */
+@Entity({ name: 'par_authorization_code' })
+@Index('par_authorization_code_expires_at_idx', ['expiresAt'])
+export class AuthorizationCodeEntity {
+  @PrimaryColumn({ name: 'code_hash', type: 'varchar', length: 64 })
+  codeHash!: string;
+
+  @Column({ name: 'client_id', type: 'varchar', length: 255 })
+  clientId!: string;
+
+  @Column({ name: 'grant_id', type: 'varchar', length: 64 })
+  grantId!: string;
+
+  @Column({ name: 'grant_data', type: 'jsonb' })
+  grantData!: Record<string, unknown>;
 
   @Column({ name: 'expires_at', type: 'timestamptz' })
   expiresAt!: Date;
@@ -46,4 +110,4 @@ export class UsedJtiEntity {
 }
 
 /** Every entity ParModule needs; add them to your TypeORM DataSource. */
-export const PAR_ENTITIES = [PushedRequestEntity, UsedJtiEntity] as const;
+export const PAR_ENTITIES = [PushedRequestEntity, InteractionEntity, AuthorizationCodeEntity, UsedJtiEntity] as const;

@@ -1,14 +1,17 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { PAR_OPTIONS, PUSHED_REQUEST_STORE, REPLAY_STORE } from '../par.constants.js';
+import { AUTHORIZATION_CODE_STORE, PAR_OPTIONS, PUSHED_REQUEST_STORE, REPLAY_STORE } from '../par.constants.js';
 import type { ResolvedParOptions } from '../par.options.js';
-import type { PushedRequestStore, ReplayStore } from './stores.js';
+import type { AuthorizationCodeStore, PushedRequestStore, ReplayStore } from './stores.js';
 
 /** Rows deleted per statement: small batches keep locks short on a busy table. */
 const BATCH = 500;
 /** Batches per table per run, so one run never monopolises the database. */
 const MAX_BATCHES = 20;
-/** Pushed requests stay a while after expiry, for diagnosis of "expired" reports. */
-const PUSHED_REQUEST_GRACE_MS = 60 * 60 * 1000;
+/**
+ * Requests and codes stay an hour past their end: a replayed code is then still recognised as
+ * replayed (and its tokens revoked), and "expired" reports can be diagnosed.
+ */
+const GRACE_MS = 60 * 60 * 1000;
 
 /**
  * Deletes expired rows in the background, every `purgeInterval` seconds, in bounded batches. Safe with
@@ -24,6 +27,7 @@ export class PurgeService implements OnModuleInit, OnApplicationShutdown {
     @Inject(PAR_OPTIONS) private readonly options: ResolvedParOptions,
     @Inject(PUSHED_REQUEST_STORE) private readonly pushedRequests: PushedRequestStore,
     @Inject(REPLAY_STORE) private readonly replay: ReplayStore,
+    @Inject(AUTHORIZATION_CODE_STORE) private readonly codes: AuthorizationCodeStore,
   ) {}
 
   onModuleInit(): void {
@@ -43,7 +47,8 @@ export class PurgeService implements OnModuleInit, OnApplicationShutdown {
     let deleted = 0;
     const run = (async () => {
       const now = this.options.clock.now();
-      deleted += await drain((limit) => this.pushedRequests.purgeExpired(new Date(now - PUSHED_REQUEST_GRACE_MS), limit));
+      deleted += await drain((limit) => this.pushedRequests.purgeExpired(new Date(now - GRACE_MS), limit));
+      deleted += await drain((limit) => this.codes.purgeExpired(new Date(now - GRACE_MS), limit));
       deleted += await drain((limit) => this.replay.purgeExpired(new Date(now), limit));
     })().catch((error: unknown) => {
       this.logger.warn(`purge of expired rows failed: ${error instanceof Error ? error.message : String(error)}`);

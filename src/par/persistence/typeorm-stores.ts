@@ -3,33 +3,61 @@ import type { DataSource } from 'typeorm';
 import { sha256 } from '../common/secrets.js';
 import { PAR_DATA_SOURCE } from '../par.constants.js';
 import { queryRows } from './sql.js';
-import type { NewPushedRequest, PushedRequestRecord, PushedRequestStore, ReplayStore } from './stores.js';
+import type {
+  AuthorizationCodeStore,
+  InteractionRecord,
+  NewAuthorizationCode,
+  NewInteraction,
+  NewPushedRequest,
+  PushedRequestRecord,
+  PushedRequestStore,
+  ReplayStore,
+} from './stores.js';
 
-interface PushedRequestRow {
+interface RequestRow {
   reference_hash: string;
   client_id: string;
   parameters: Record<string, unknown>;
   dpop_jkt: string | null;
+  credentialed: boolean;
   expires_at: Date;
+  first_used_at: Date | null;
   consumed_at: Date | null;
   created_at: Date;
 }
 
-const PUSHED_REQUEST_COLUMNS = 'reference_hash, client_id, parameters, dpop_jkt, expires_at, consumed_at, created_at';
+interface InteractionRow extends RequestRow {
+  interaction_expires_at: Date;
+  interaction_created_at: Date;
+}
 
-function toRecord(row: PushedRequestRow): PushedRequestRecord {
+const REQUEST_COLUMNS = 'r.reference_hash, r.client_id, r.parameters, r.dpop_jkt, r.credentialed, r.expires_at, r.first_used_at, r.consumed_at, r.created_at';
+const MS = "($INTERVAL::bigint * interval '1 millisecond')";
+
+const date = (value: Date | null): Date | null => (value === null ? null : new Date(value));
+
+function toRequest(row: RequestRow): PushedRequestRecord {
   return {
     referenceHash: row.reference_hash,
     clientId: row.client_id,
     parameters: row.parameters,
     dpopJkt: row.dpop_jkt,
+    credentialed: row.credentialed,
     expiresAt: new Date(row.expires_at),
-    consumedAt: row.consumed_at === null ? null : new Date(row.consumed_at),
+    firstUsedAt: date(row.first_used_at),
+    consumedAt: date(row.consumed_at),
     createdAt: new Date(row.created_at),
   };
 }
 
-/** {@link PushedRequestStore} on PostgreSQL through TypeORM, one statement per operation. */
+function toInteraction(row: InteractionRow): InteractionRecord {
+  return { request: toRequest(row), expiresAt: new Date(row.interaction_expires_at), createdAt: new Date(row.interaction_created_at) };
+}
+
+/**
+ * {@link PushedRequestStore} on PostgreSQL through TypeORM. Every operation is one statement (with
+ * data-modifying CTEs where it touches two tables), so it is atomic without a transaction.
+ */
 @Injectable()
 export class TypeOrmPushedRequestStore implements PushedRequestStore {
   constructor(@Inject(PAR_DATA_SOURCE) private readonly dataSource: DataSource) {}
@@ -37,29 +65,104 @@ export class TypeOrmPushedRequestStore implements PushedRequestStore {
   async insert(request: NewPushedRequest): Promise<void> {
     await queryRows(
       this.dataSource,
-      'INSERT INTO par_pushed_request (reference_hash, client_id, parameters, dpop_jkt, expires_at, created_at) VALUES ($1, $2, $3, $4, $5, $6)',
-      [request.referenceHash, request.clientId, JSON.stringify(request.parameters), request.dpopJkt, request.expiresAt, request.createdAt],
+      `INSERT INTO par_pushed_request (reference_hash, client_id, parameters, dpop_jkt, credentialed, expires_at, retain_until, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $6, $7)`,
+      [request.referenceHash, request.clientId, JSON.stringify(request.parameters), request.dpopJkt, request.credentialed, request.expiresAt, request.createdAt],
     );
   }
 
-  async consume(referenceHash: string, now: Date): Promise<PushedRequestRecord | undefined> {
-    const rows = await queryRows<PushedRequestRow>(
+  async openInteraction(referenceHash: string, clientId: string, interaction: NewInteraction, now: Date, interactionTtlMs: number): Promise<InteractionRecord | undefined> {
+    const ms = MS.replace('$INTERVAL', '$6');
+    const rows = await queryRows<InteractionRow>(
       this.dataSource,
-      `UPDATE par_pushed_request SET consumed_at = $2
-        WHERE reference_hash = $1 AND consumed_at IS NULL AND expires_at > $2
-        RETURNING ${PUSHED_REQUEST_COLUMNS}`,
-      [referenceHash, now],
+      `WITH r AS (
+         UPDATE par_pushed_request SET
+           first_used_at = COALESCE(first_used_at, $3),
+           retain_until = GREATEST(retain_until, COALESCE(first_used_at, $3) + ${ms})
+         WHERE reference_hash = $1 AND client_id = $2 AND consumed_at IS NULL
+           AND CASE WHEN first_used_at IS NULL THEN expires_at > $3 ELSE first_used_at + ${ms} > $3 END
+         RETURNING *
+       ), i AS (
+         INSERT INTO par_interaction (uid_hash, binding_hash, request_hash, expires_at, created_at)
+         SELECT $4, $5, r.reference_hash, r.first_used_at + ${ms}, $3 FROM r
+         RETURNING expires_at, created_at
+       )
+       SELECT ${REQUEST_COLUMNS}, i.expires_at AS interaction_expires_at, i.created_at AS interaction_created_at FROM r, i`,
+      [referenceHash, clientId, now, interaction.uidHash, interaction.bindingHash, interactionTtlMs],
     );
     const row = rows[0];
-    return row === undefined ? undefined : toRecord(row);
+    return row === undefined ? undefined : toInteraction(row);
+  }
+
+  async insertWithInteraction(request: NewPushedRequest, interaction: NewInteraction, interactionTtlMs: number): Promise<InteractionRecord> {
+    const ms = MS.replace('$INTERVAL', '$10');
+    const rows = await queryRows<InteractionRow>(
+      this.dataSource,
+      `WITH r AS (
+         INSERT INTO par_pushed_request (reference_hash, client_id, parameters, dpop_jkt, credentialed, expires_at, first_used_at, retain_until, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7 + ${ms}, $7)
+         RETURNING *
+       ), i AS (
+         INSERT INTO par_interaction (uid_hash, binding_hash, request_hash, expires_at, created_at)
+         SELECT $8, $9, r.reference_hash, r.first_used_at + ${ms}, $7 FROM r
+         RETURNING expires_at, created_at
+       )
+       SELECT ${REQUEST_COLUMNS}, i.expires_at AS interaction_expires_at, i.created_at AS interaction_created_at FROM r, i`,
+      [
+        request.referenceHash,
+        request.clientId,
+        JSON.stringify(request.parameters),
+        request.dpopJkt,
+        request.credentialed,
+        request.expiresAt,
+        request.createdAt,
+        interaction.uidHash,
+        interaction.bindingHash,
+        interactionTtlMs,
+      ],
+    );
+    return toInteraction(rows[0] as InteractionRow);
+  }
+
+  async findInteraction(uidHash: string, bindingHash: string, now: Date): Promise<InteractionRecord | undefined> {
+    const rows = await queryRows<InteractionRow>(
+      this.dataSource,
+      `SELECT ${REQUEST_COLUMNS}, i.expires_at AS interaction_expires_at, i.created_at AS interaction_created_at
+         FROM par_interaction i JOIN par_pushed_request r ON r.reference_hash = i.request_hash
+        WHERE i.uid_hash = $1 AND i.binding_hash = $2 AND i.expires_at > $3 AND r.consumed_at IS NULL`,
+      [uidHash, bindingHash, now],
+    );
+    const row = rows[0];
+    return row === undefined ? undefined : toInteraction(row);
+  }
+
+  async completeInteraction(uidHash: string, bindingHash: string, now: Date, code: NewAuthorizationCode | undefined): Promise<boolean> {
+    const rows = await queryRows<{ reference_hash: string }>(
+      this.dataSource,
+      `WITH i AS (
+         DELETE FROM par_interaction WHERE uid_hash = $1 AND binding_hash = $2 AND expires_at > $3
+         RETURNING request_hash
+       ), r AS (
+         UPDATE par_pushed_request p SET consumed_at = $3 FROM i
+          WHERE p.reference_hash = i.request_hash AND p.consumed_at IS NULL
+         RETURNING p.reference_hash
+       ), c AS (
+         INSERT INTO par_authorization_code (code_hash, client_id, grant_id, grant_data, expires_at, created_at)
+         SELECT $4, $5, $6, $7, $8, $3 FROM r WHERE $4::varchar IS NOT NULL
+         RETURNING code_hash
+       )
+       SELECT r.reference_hash FROM r`,
+      [uidHash, bindingHash, now, code?.codeHash ?? null, code?.clientId ?? null, code?.grantId ?? null, code ? JSON.stringify(code.grant) : null, code?.expiresAt ?? null],
+    );
+    return rows.length === 1;
   }
 
   async purgeExpired(before: Date, limit: number): Promise<number> {
-    return purgeBatch(this.dataSource, 'par_pushed_request', 'reference_hash', before, limit);
+    return purgeBatch(this.dataSource, 'par_pushed_request', 'reference_hash', 'retain_until', before, limit);
   }
 }
 
-/** {@link ReplayStore} on PostgreSQL: `INSERT … ON CONFLICT DO NOTHING` decides the first use atomically. */
+/** {@link ReplayStore} on PostgreSQL: `INSERT … ON CONFLICT` decides the first use atomically. */
 @Injectable()
 export class TypeOrmReplayStore implements ReplayStore {
   constructor(@Inject(PAR_DATA_SOURCE) private readonly dataSource: DataSource) {}
@@ -78,16 +181,26 @@ export class TypeOrmReplayStore implements ReplayStore {
   }
 
   async purgeExpired(before: Date, limit: number): Promise<number> {
-    return purgeBatch(this.dataSource, 'par_used_jti', 'key_hash', before, limit);
+    return purgeBatch(this.dataSource, 'par_used_jti', 'key_hash', 'expires_at', before, limit);
+  }
+}
+
+/** {@link AuthorizationCodeStore} on PostgreSQL. */
+@Injectable()
+export class TypeOrmAuthorizationCodeStore implements AuthorizationCodeStore {
+  constructor(@Inject(PAR_DATA_SOURCE) private readonly dataSource: DataSource) {}
+
+  async purgeExpired(before: Date, limit: number): Promise<number> {
+    return purgeBatch(this.dataSource, 'par_authorization_code', 'code_hash', 'expires_at', before, limit);
   }
 }
 
 /** Deletes one bounded batch of expired rows, skipping rows another purger holds (no long locks). */
-async function purgeBatch(dataSource: DataSource, table: string, key: string, before: Date, limit: number): Promise<number> {
+async function purgeBatch(dataSource: DataSource, table: string, key: string, column: string, before: Date, limit: number): Promise<number> {
   const rows = await queryRows<{ k: string }>(
     dataSource,
     `DELETE FROM ${table} WHERE ${key} IN (
-       SELECT ${key} FROM ${table} WHERE expires_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED
+       SELECT ${key} FROM ${table} WHERE ${column} < $1 LIMIT $2 FOR UPDATE SKIP LOCKED
      ) RETURNING ${key} AS k`,
     [before, limit],
   );

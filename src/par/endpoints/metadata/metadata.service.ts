@@ -15,12 +15,15 @@ export class MetadataService {
     const url = (path: string): string => `${options.issuer}${path}`;
     this.metadata = Object.freeze({
       issuer: options.issuer,
+      authorization_endpoint: url(ENDPOINT_PATHS.authorization),
       pushed_authorization_request_endpoint: url(ENDPOINT_PATHS.pushedAuthorization),
       require_pushed_authorization_requests: options.requirePushedAuthorizationRequests,
+      authorization_response_iss_parameter_supported: true,
       token_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS],
       token_endpoint_auth_signing_alg_values_supported: [...ASSERTION_SIGNING_ALGS],
       response_types_supported: ['code'],
       response_modes_supported: ['query'],
+      prompt_values_supported: ['none', 'login', 'consent', 'select_account'],
       grant_types_supported: ['authorization_code'],
       code_challenge_methods_supported: ['S256'],
       scopes_supported: [...options.scopesSupported],

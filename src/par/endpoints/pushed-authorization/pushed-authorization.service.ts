@@ -42,12 +42,13 @@ export class PushedAuthorizationService {
     // 2. Reject request_uri.
     rejectRequestUri(params);
     // 3. Validate the request as the authorization endpoint would.
-    const request = validateAuthorizationRequest(params, { client, options: this.options, credentialed: method !== 'none' });
-    return this.save(client, request);
+    const credentialed = method !== 'none';
+    const request = validateAuthorizationRequest(params, { client, options: this.options, credentialed });
+    return this.save(client, request, credentialed);
   }
 
   /** §2.2: a request_uri with a 256-bit random reference, bound to the client; only its hash is stored. */
-  private async save(client: Client, request: AuthorizationRequest): Promise<PushedAuthorizationResponse> {
+  private async save(client: Client, request: AuthorizationRequest, credentialed: boolean): Promise<PushedAuthorizationResponse> {
     const reference = randomToken(32);
     const now = this.options.clock.now();
     await this.store.insert({
@@ -55,6 +56,7 @@ export class PushedAuthorizationService {
       clientId: client.id,
       parameters: { ...request },
       dpopJkt: null,
+      credentialed,
       expiresAt: new Date(now + this.options.requestUriTtl * 1000),
       createdAt: new Date(now),
     });

@@ -1,0 +1,108 @@
+import { Body, Controller, Get, HttpException, Param, Post, Req, Res } from '@nestjs/common';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Request, Response } from 'express';
+import { InteractionNotFoundError, InteractionService } from '../par/index.js';
+import { readCookie } from '../par/common/cookies.js';
+import { escapeHtml } from '../par/common/html.js';
+import { DemoSessions } from './demo-sessions.js';
+import { AUTO_APPROVE_USER, verifyPassword } from './demo-users.js';
+import { consentPage, loginPage } from './demo-views.js';
+
+const CSRF_COOKIE = 'demo_csrf';
+
+/**
+ * The demo's login and consent pages: the host side of ParModule's interaction contract. Plain HTML
+ * forms, CSRF-protected by a double-submit cookie; the demo keeps a login session, so a second flow
+ * asks only for consent.
+ */
+@Controller('interaction')
+export class DemoInteractionController {
+  private readonly autoApprove = process.env.BENCH_AUTO_APPROVE === '1';
+
+  constructor(
+    private readonly interactions: InteractionService,
+    private readonly sessions: DemoSessions,
+  ) {}
+
+  @Get(':uid')
+  async show(@Param('uid') uid: string, @Req() req: Request, @Res() res: Response): Promise<void> {
+    await this.guard(res, async () => {
+      if (this.autoApprove) {
+        // Benchmarks only: sign alice in and approve everything asked, in one redirect.
+        return this.redirect(res, await this.interactions.finish(uid, req, { subject: AUTO_APPROVE_USER.subject, amr: ['pwd'] }));
+      }
+      const details = await this.interactions.details(uid, req);
+      const session = this.sessions.current(req);
+      const fresh = session !== undefined && !details.prompt.includes('login') && (details.maxAge === undefined || session.authTime + details.maxAge >= Math.floor(Date.now() / 1000));
+      if (details.prompt.includes('none')) {
+        if (!fresh) return this.redirect(res, await this.interactions.deny(uid, req, 'login_required'));
+        return this.redirect(res, await this.interactions.deny(uid, req, 'consent_required'));
+      }
+      if (fresh) return this.page(res, consentPage(details, session.user, this.csrf(res)));
+      return this.page(res, loginPage(details, this.csrf(res)));
+    });
+  }
+
+  @Post(':uid/login')
+  async login(@Param('uid') uid: string, @Body() body: Record<string, unknown>, @Req() req: Request, @Res() res: Response): Promise<void> {
+    await this.guard(res, async () => {
+      this.checkCsrf(req, body);
+      const details = await this.interactions.details(uid, req);
+      const user = verifyPassword(text(body.username), text(body.password));
+      if (!user) return this.page(res, loginPage(details, this.csrf(res), 'Wrong username or password.'), 401);
+      this.sessions.start(res, user);
+      return this.page(res, consentPage(details, user, this.csrf(res)));
+    });
+  }
+
+  @Post(':uid/consent')
+  async consent(@Param('uid') uid: string, @Body() body: Record<string, unknown>, @Req() req: Request, @Res() res: Response): Promise<void> {
+    await this.guard(res, async () => {
+      this.checkCsrf(req, body);
+      const session = this.sessions.current(req);
+      if (body.decision !== 'approve') return this.redirect(res, await this.interactions.deny(uid, req, 'access_denied'));
+      if (!session) return this.redirect(res, `/interaction/${encodeURIComponent(uid)}`);
+      return this.redirect(res, await this.interactions.finish(uid, req, { subject: session.user.subject, authTime: session.authTime, amr: ['pwd'] }));
+    });
+  }
+
+  private async guard(res: Response, action: () => Promise<void>): Promise<void> {
+    try {
+      await action();
+    } catch (error) {
+      if (error instanceof InteractionNotFoundError || (error instanceof HttpException && error.getStatus() === 403)) {
+        const status = error.getStatus();
+        const message = status === 403 ? 'The form has expired. Go back and try again.' : 'This sign-in link is no longer valid. Return to the application and start again.';
+        return this.page(res, `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sign-in</title></head><body><h1>Sign-in</h1><p>${escapeHtml(message)}</p></body></html>`, status);
+      }
+      throw error;
+    }
+  }
+
+  private page(res: Response, html: string, status = 200): void {
+    res.status(status).set({ 'Cache-Control': 'no-store', 'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'", 'X-Frame-Options': 'DENY' }).type('html').send(html);
+  }
+
+  private redirect(res: Response, location: string): void {
+    res.set('Cache-Control', 'no-store').redirect(303, location);
+  }
+
+  private csrf(res: Response): string {
+    const token = randomBytes(32).toString('base64url');
+    res.append('Set-Cookie', `${CSRF_COOKIE}=${token}; Path=/interaction; HttpOnly; SameSite=Strict`);
+    return token;
+  }
+
+  private checkCsrf(req: Request, body: Record<string, unknown>): void {
+    const cookie = Buffer.from(readCookie(req, CSRF_COOKIE) ?? '');
+    const field = Buffer.from(text(body.csrf));
+    if (cookie.length === 0 || cookie.length !== field.length || !timingSafeEqual(cookie, field)) {
+      throw new HttpException('csrf', 403);
+    }
+  }
+}
+
+function text(value: unknown): string {
+  return typeof value === 'string' ? value : '';
+}
+

@@ -1,0 +1,43 @@
+import { Injectable } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import type { Request, Response } from 'express';
+import { readCookie } from '../par/common/cookies.js';
+import type { DemoUser } from './demo-users.js';
+
+const COOKIE = 'demo_session';
+const LIFETIME_SECONDS = 8 * 60 * 60;
+
+/** A signed-in user of the demo, as its session cookie says. */
+export interface DemoSession {
+  readonly user: DemoUser;
+  /** Seconds since the epoch. */
+  readonly authTime: number;
+}
+
+/**
+ * The demo's own login sessions, in memory (a real host keeps them wherever it keeps sessions): a second
+ * authorization in the same browser needs no password, unless prompt=login or max_age says otherwise.
+ */
+@Injectable()
+export class DemoSessions {
+  private readonly sessions = new Map<string, DemoSession & { expires: number }>();
+
+  start(res: Response, user: DemoUser): DemoSession {
+    const id = randomBytes(32).toString('base64url');
+    const session = { user, authTime: Math.floor(Date.now() / 1000), expires: Date.now() + LIFETIME_SECONDS * 1000 };
+    this.sessions.set(id, session);
+    res.append('Set-Cookie', `${COOKIE}=${id}; Path=/; Max-Age=${LIFETIME_SECONDS}; HttpOnly; SameSite=Lax`);
+    return session;
+  }
+
+  current(req: Request): DemoSession | undefined {
+    const id = readCookie(req, COOKIE);
+    const session = id === undefined ? undefined : this.sessions.get(id);
+    if (session === undefined) return undefined;
+    if (session.expires < Date.now()) {
+      this.sessions.delete(id as string);
+      return undefined;
+    }
+    return session;
+  }
+}

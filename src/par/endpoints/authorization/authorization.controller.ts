@@ -1,0 +1,53 @@
+import { Controller, Get, Inject, Post, Req, Res, UseFilters } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { readFormBody, readQuery, type Params } from '../../common/form.js';
+import { OAuthError } from '../../errors/oauth-error.js';
+import { NO_STORE_HEADERS, OAuthExceptionFilter, sendOAuthJson } from '../../errors/oauth-exception.filter.js';
+import { RedirectableError } from '../../errors/redirectable-error.js';
+import { ENDPOINT_PATHS, PAR_OPTIONS } from '../../par.constants.js';
+import type { ResolvedParOptions } from '../../par.options.js';
+import { errorRedirect } from './authorization-response.js';
+import { AuthorizationService } from './authorization.service.js';
+import { errorPage } from './error-page.js';
+
+/**
+ * The authorization endpoint, GET and form POST (OIDC Core §3.1.2.1). Answers with a 303 to the host's
+ * login (or, for errors after the redirect_uri is verified, to the client); other errors are answered
+ * directly: an HTML page for browsers, RFC 6749 §5.2 JSON otherwise.
+ */
+@Controller()
+@UseFilters(OAuthExceptionFilter)
+export class AuthorizationController {
+  constructor(
+    private readonly service: AuthorizationService,
+    @Inject(PAR_OPTIONS) private readonly options: ResolvedParOptions,
+  ) {}
+
+  @Get(ENDPOINT_PATHS.authorization)
+  async get(@Req() req: Request, @Res() res: Response): Promise<void> {
+    await this.handle(req, res, () => readQuery(req));
+  }
+
+  @Post(ENDPOINT_PATHS.authorization)
+  async post(@Req() req: Request, @Res() res: Response): Promise<void> {
+    await this.handle(req, res, () => readFormBody(req));
+  }
+
+  private async handle(req: Request, res: Response, read: () => Params): Promise<void> {
+    try {
+      const outcome = await this.service.authorize(read());
+      res.set(NO_STORE_HEADERS).append('Set-Cookie', outcome.setCookie).redirect(303, outcome.location);
+    } catch (error) {
+      if (error instanceof RedirectableError) {
+        res.set(NO_STORE_HEADERS).redirect(303, errorRedirect(error.redirectUri, this.options.issuer, error.oauthError, error.state));
+        return;
+      }
+      if (!(error instanceof OAuthError)) throw error;
+      if (req.accepts(['json', 'html']) === 'html') {
+        res.status(error.status).set(NO_STORE_HEADERS).type('html').send(errorPage(error));
+        return;
+      }
+      sendOAuthJson(res, error.status, error.toJSON(), error.headers);
+    }
+  }
+}

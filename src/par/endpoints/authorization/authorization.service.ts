@@ -1,0 +1,126 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { AuthorizationRequest, CheckContext } from '../../authorization-request/authorization-request.js';
+import { checkClientId } from '../../authorization-request/check-client-id.js';
+import { checkRedirectUri } from '../../authorization-request/check-redirect-uri.js';
+import { validateAfterRedirectUri, validateAuthorizationRequest } from '../../authorization-request/validate-authorization-request.js';
+import type { Client } from '../../clients/client.js';
+import { ClientsService } from '../../clients/clients.service.js';
+import { optional, type Params } from '../../common/form.js';
+import { randomToken, sha256 } from '../../common/secrets.js';
+import { invalidRequest, OAuthError } from '../../errors/oauth-error.js';
+import { RedirectableError } from '../../errors/redirectable-error.js';
+import { interactionCookie, newInteractionBinding, type InteractionBinding } from '../../interaction/interaction-binding.js';
+import { PAR_OPTIONS, PUSHED_REQUEST_STORE } from '../../par.constants.js';
+import type { ResolvedParOptions } from '../../par.options.js';
+import type { InteractionRecord, PushedRequestStore } from '../../persistence/stores.js';
+import { resolveRequestUri } from './resolve-request-uri.js';
+
+/** Where the browser goes next, and the cookie that binds the interaction to it. */
+export interface AuthorizeOutcome {
+  readonly location: string;
+  readonly setCookie: string;
+}
+
+/**
+ * The authorization endpoint (RFC 6749 §4.1.1, RFC 9126 §4): verifies the request, opens an
+ * interaction bound to the browser, and sends the browser to the host's login and consent.
+ * Errors before the client and redirect_uri are verified are {@link OAuthError}s, answered directly;
+ * later ones are {@link RedirectableError}s.
+ */
+@Injectable()
+export class AuthorizationService {
+  private readonly secureCookies: boolean;
+
+  constructor(
+    @Inject(PAR_OPTIONS) private readonly options: ResolvedParOptions,
+    @Inject(PUSHED_REQUEST_STORE) private readonly store: PushedRequestStore,
+    private readonly clients: ClientsService,
+  ) {
+    this.secureCookies = options.issuer.startsWith('https:');
+  }
+
+  async authorize(params: Params): Promise<AuthorizeOutcome> {
+    // 1. The client (never redirected: without it there is no trusted redirect_uri).
+    const client = await checkClientId(params, this.clients);
+    const requestUri = optional(params, 'request_uri');
+    // 2. A pushed request (RFC 9126 §4), or a plain one where PAR is optional.
+    return requestUri !== undefined ? this.fromPushedRequest(client, params, requestUri) : this.fromParameters(client, params);
+  }
+
+  /**
+   * RFC 9126 §4 with JAR §5: only `client_id` and `request_uri` are read; the pushed request must be
+   * this client's, unused, and within its window (or its login still running). It is validated again
+   * against the current policy (§7.4): the client's registration may have changed since the push.
+   */
+  private async fromPushedRequest(client: Client, params: Params, requestUri: string): Promise<AuthorizeOutcome> {
+    if (params.has('request')) throw invalidRequest('request and request_uri must not be used together');
+    const reference = resolveRequestUri(requestUri);
+    const binding = newInteractionBinding();
+    const now = this.options.clock.now();
+    const record = await this.store.openInteraction(sha256(reference), client.id, binding.stored, new Date(now), this.options.interactionTtl * 1000);
+    if (record === undefined) throw new OAuthError('invalid_request_uri', 'request_uri is unknown, expired or already used');
+    const stored = new Map(Object.entries(record.request.parameters).map(([name, value]) => [name, String(value)]));
+    try {
+      validateAuthorizationRequest(stored, this.context(client, record.request.credentialed));
+    } catch (error) {
+      // The request cannot go on: end it, so that its request_uri is dead.
+      await this.store.completeInteraction(binding.stored.uidHash, binding.stored.bindingHash, new Date(now), undefined);
+      throw this.redirectable(error, stored, client, record.request.credentialed);
+    }
+    return this.toInteraction(binding, record, now);
+  }
+
+  /** RFC 6749 §4.1.1 without PAR: refused where PAR is required (RFC 9126 §5, §6), else validated by the shared checks. */
+  private async fromParameters(client: Client, params: Params): Promise<AuthorizeOutcome> {
+    if (this.options.requirePushedAuthorizationRequests || client.requirePushedAuthorizationRequests) {
+      throw invalidRequest('pushed authorization requests are required: use request_uri from the pushed authorization request endpoint');
+    }
+    const context = this.context(client, false);
+    const redirectUri = checkRedirectUri(params, context);
+    let request: AuthorizationRequest;
+    try {
+      if (params.has('request')) throw new OAuthError('request_not_supported', 'request objects are not supported');
+      request = validateAfterRedirectUri(params, context, redirectUri);
+    } catch (error) {
+      if (error instanceof OAuthError) throw new RedirectableError(error, redirectUri, optional(params, 'state'));
+      throw error;
+    }
+    const binding = newInteractionBinding();
+    const now = this.options.clock.now();
+    const record = await this.store.insertWithInteraction(
+      {
+        referenceHash: sha256(randomToken(32)),
+        clientId: client.id,
+        parameters: { ...request },
+        dpopJkt: null,
+        credentialed: false,
+        expiresAt: new Date(now),
+        createdAt: new Date(now),
+      },
+      binding.stored,
+      this.options.interactionTtl * 1000,
+    );
+    return this.toInteraction(binding, record, now);
+  }
+
+  private toInteraction(binding: InteractionBinding, record: InteractionRecord, now: number): AuthorizeOutcome {
+    const maxAge = Math.max(1, Math.ceil((record.expiresAt.getTime() - now) / 1000));
+    const location = new URL(this.options.interactionUrl(binding.uid), `${this.options.issuer}/`).href;
+    return { location, setCookie: interactionCookie(binding, maxAge, this.secureCookies) };
+  }
+
+  private context(client: Client, credentialed: boolean): CheckContext {
+    return { client, options: this.options, credentialed };
+  }
+
+  /** An error in a stored request: redirected when its redirect_uri is still acceptable, else direct. */
+  private redirectable(error: unknown, stored: Params, client: Client, credentialed: boolean): unknown {
+    if (!(error instanceof OAuthError)) return error;
+    try {
+      const redirectUri = checkRedirectUri(stored, this.context(client, credentialed));
+      return new RedirectableError(error, redirectUri, optional(stored, 'state'));
+    } catch {
+      return error;
+    }
+  }
+}

@@ -1,0 +1,148 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Request } from 'express';
+import type { AuthorizationRequest } from '../authorization-request/authorization-request.js';
+import { ClientsService } from '../clients/clients.service.js';
+import type { AuthorizationGrant } from '../codes/authorization-grant.js';
+import { AuthorizationCodeService } from '../codes/authorization-code.service.js';
+import { errorRedirect, successRedirect } from '../endpoints/authorization/authorization-response.js';
+import { OAuthError } from '../errors/oauth-error.js';
+import { PAR_OPTIONS, PUSHED_REQUEST_STORE } from '../par.constants.js';
+import type { ResolvedParOptions } from '../par.options.js';
+import type { InteractionRecord, NewInteraction, PushedRequestStore } from '../persistence/stores.js';
+import { presentedBinding } from './interaction-binding.js';
+import {
+  type InteractionDenialError,
+  type InteractionDetails,
+  InteractionNotFoundError,
+  type InteractionResult,
+} from './interaction.types.js';
+
+const DENIAL_ERRORS: ReadonlySet<string> = new Set(['access_denied', 'login_required', 'consent_required', 'interaction_required', 'account_selection_required']);
+
+/**
+ * The host's side of login and consent. /authorize sends the browser to `interactionUrl(uid)`; the
+ * host's pages read {@link details}, sign the user in, ask for consent, and end with {@link finish}
+ * or {@link deny}, each answering the URL to send the browser to (with a 303). Every call must come
+ * from the browser that started the interaction (its HttpOnly cookie is checked).
+ */
+@Injectable()
+export class InteractionService {
+  constructor(
+    @Inject(PAR_OPTIONS) private readonly options: ResolvedParOptions,
+    @Inject(PUSHED_REQUEST_STORE) private readonly store: PushedRequestStore,
+    private readonly clients: ClientsService,
+    private readonly codes: AuthorizationCodeService,
+  ) {}
+
+  /** What is being asked, by whom. Throws {@link InteractionNotFoundError} when there is no such live interaction. */
+  async details(uid: string, req: Request): Promise<InteractionDetails> {
+    const { record } = await this.load(uid, req);
+    const request = record.request.parameters as unknown as AuthorizationRequest;
+    const client = await this.clients.find(record.request.clientId);
+    return {
+      uid,
+      client: { clientId: record.request.clientId, clientName: client?.name },
+      scopes: words(request.scope),
+      redirectUri: request.redirect_uri,
+      prompt: words(request.prompt),
+      maxAge: request.max_age,
+      loginHint: request.login_hint,
+      acrValues: words(request.acr_values),
+      uiLocales: words(request.ui_locales),
+      expiresAt: record.expiresAt,
+    };
+  }
+
+  /**
+   * Ends the interaction with a signed-in user and their grant: issues the authorization code, exactly
+   * once even when several browsers finish at the same moment, and answers the redirect_uri with
+   * `code`, `state` and `iss`. OIDC rules the host must have honoured are enforced: with `max_age` or
+   * `prompt=login`, a login older than allowed ends the flow with `login_required`.
+   */
+  async finish(uid: string, req: Request, result: InteractionResult): Promise<string> {
+    const { record, binding } = await this.load(uid, req);
+    const request = record.request.parameters as unknown as AuthorizationRequest;
+    const now = this.options.clock.now();
+    const nowSeconds = Math.floor(now / 1000);
+    if (typeof result.subject !== 'string' || result.subject.length === 0 || result.subject.length > 255) {
+      throw new TypeError('InteractionService.finish: subject must be a non-empty string of at most 255 characters');
+    }
+    const authTime = result.authTime ?? nowSeconds;
+    if (!Number.isInteger(authTime) || authTime > nowSeconds + this.options.clockSkew) {
+      throw new TypeError('InteractionService.finish: authTime must be a past time in whole seconds since the epoch');
+    }
+    const requested = words(request.scope);
+    const granted = result.grantedScopes ?? requested;
+    const notRequested = granted.filter((scope) => !requested.includes(scope));
+    if (notRequested.length > 0) {
+      throw new TypeError(`InteractionService.finish: grantedScopes must be requested scopes (not requested: ${notRequested.join(' ')})`);
+    }
+    const stale =
+      (request.max_age !== undefined && authTime + request.max_age < nowSeconds) ||
+      (words(request.prompt).includes('login') && authTime * 1000 < record.createdAt.getTime() - 1000);
+    if (stale) return this.end(binding, record, new OAuthError('login_required', 'the end-user must authenticate again'));
+    const grant: AuthorizationGrant = {
+      client_id: record.request.clientId,
+      redirect_uri: request.redirect_uri,
+      scope: requested.filter((scope) => granted.includes(scope)).join(' '),
+      code_challenge: request.code_challenge,
+      code_challenge_method: request.code_challenge_method,
+      sub: result.subject,
+      auth_time: authTime,
+      ...(request.nonce !== undefined && { nonce: request.nonce }),
+      ...(result.acr !== undefined && { acr: result.acr }),
+      ...(result.amr !== undefined && { amr: [...result.amr] }),
+      ...(request.resource !== undefined && { resource: request.resource }),
+      ...(request.max_age !== undefined && { max_age: request.max_age }),
+      ...(record.request.dpopJkt !== null && { dpop_jkt: record.request.dpopJkt }),
+    };
+    const issued = this.codes.mint(grant, now);
+    const done = await this.store.completeInteraction(binding.uidHash, binding.bindingHash, new Date(now), issued.record);
+    if (!done) throw new InteractionNotFoundError();
+    return successRedirect(request.redirect_uri, this.options.issuer, issued.code, request.state);
+  }
+
+  /**
+   * Ends the interaction without a grant: the client gets `error` (default `access_denied`) with
+   * `state` and `iss`, and the request_uri is dead.
+   */
+  async deny(uid: string, req: Request, error: InteractionDenialError = 'access_denied', description?: string): Promise<string> {
+    if (!DENIAL_ERRORS.has(error)) throw new TypeError(`InteractionService.deny: unsupported error "${String(error)}"`);
+    const { record, binding } = await this.load(uid, req);
+    return this.end(binding, record, new OAuthError(error, description ?? defaultDescription(error)));
+  }
+
+  private async end(binding: NewInteraction, record: InteractionRecord, error: OAuthError): Promise<string> {
+    const request = record.request.parameters as unknown as AuthorizationRequest;
+    const done = await this.store.completeInteraction(binding.uidHash, binding.bindingHash, new Date(this.options.clock.now()), undefined);
+    if (!done) throw new InteractionNotFoundError();
+    return errorRedirect(request.redirect_uri, this.options.issuer, error, request.state);
+  }
+
+  private async load(uid: string, req: Request): Promise<{ record: InteractionRecord; binding: NewInteraction }> {
+    const binding = presentedBinding(req, uid);
+    if (binding === undefined) throw new InteractionNotFoundError();
+    const record = await this.store.findInteraction(binding.uidHash, binding.bindingHash, new Date(this.options.clock.now()));
+    if (record === undefined) throw new InteractionNotFoundError();
+    return { record, binding };
+  }
+}
+
+function words(value: string | undefined): string[] {
+  return value === undefined ? [] : value.split(' ').filter(Boolean);
+}
+
+function defaultDescription(error: InteractionDenialError): string {
+  switch (error) {
+    case 'access_denied':
+      return 'the end-user denied the request';
+    case 'login_required':
+      return 'the end-user is not signed in';
+    case 'consent_required':
+      return 'the end-user has not consented';
+    case 'interaction_required':
+      return 'the end-user must interact with the authorization server';
+    case 'account_selection_required':
+      return 'the end-user must select an account';
+  }
+}

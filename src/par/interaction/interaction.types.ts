@@ -1,0 +1,44 @@
+import { HttpException } from '@nestjs/common';
+
+/** What the host's login and consent pages need to know about an interaction. */
+export interface InteractionDetails {
+  readonly uid: string;
+  readonly client: { readonly clientId: string; readonly clientName: string | undefined };
+  /** Requested scopes. */
+  readonly scopes: readonly string[];
+  readonly redirectUri: string;
+  /** OIDC `prompt` values (`login`, `consent`, `select_account`, `none`). */
+  readonly prompt: readonly string[];
+  /** OIDC `max_age`, seconds. */
+  readonly maxAge: number | undefined;
+  readonly loginHint: string | undefined;
+  readonly acrValues: readonly string[];
+  readonly uiLocales: readonly string[];
+  /** When the interaction ends if not finished. */
+  readonly expiresAt: Date;
+}
+
+/** How the host finishes an interaction: who signed in, and what they granted. */
+export interface InteractionResult {
+  /** The user's stable identifier: the `sub` of the tokens. */
+  readonly subject: string;
+  /** When the user authenticated, seconds since the epoch. @default now */
+  readonly authTime?: number;
+  readonly acr?: string;
+  readonly amr?: readonly string[];
+  /** The scopes granted: a subset of the requested ones. @default all requested scopes */
+  readonly grantedScopes?: readonly string[];
+}
+
+/** Errors the host may end an interaction with (RFC 6749 §4.1.2.1, OIDC Core §3.1.2.6). */
+export type InteractionDenialError = 'access_denied' | 'login_required' | 'consent_required' | 'interaction_required' | 'account_selection_required';
+
+/**
+ * The interaction is unknown, expired, already finished, or not bound to this browser. An
+ * HttpException (400), so that a host controller that lets it through answers 400, not 500.
+ */
+export class InteractionNotFoundError extends HttpException {
+  constructor() {
+    super({ error: 'invalid_request', error_description: 'the login session is unknown, expired or already finished' }, 400);
+  }
+}
