@@ -100,11 +100,11 @@ export class TypeOrmPushedRequestStore implements PushedRequestStore {
       this.dataSource,
       `WITH r AS (
          INSERT INTO par_pushed_request (reference_hash, client_id, parameters, dpop_jkt, credentialed, expires_at, first_used_at, retain_until, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $7 + ${ms}, $7)
+         VALUES ($1, $2, $3, $4, $5, $6, $7::timestamptz, $7::timestamptz + ${ms}, $7::timestamptz)
          RETURNING *
        ), i AS (
          INSERT INTO par_interaction (uid_hash, binding_hash, request_hash, expires_at, created_at)
-         SELECT $8, $9, r.reference_hash, r.first_used_at + ${ms}, $7 FROM r
+         SELECT $8, $9, r.reference_hash, r.first_used_at + ${ms}, $7::timestamptz FROM r
          RETURNING expires_at, created_at
        )
        SELECT ${REQUEST_COLUMNS}, i.expires_at AS interaction_expires_at, i.created_at AS interaction_created_at FROM r, i`,
