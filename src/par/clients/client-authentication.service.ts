@@ -144,7 +144,7 @@ export class ClientAuthenticationService {
  */
 function presentedMethod(req: Request, params: Params): ClientAuthMethod {
   const methods: ClientAuthMethod[] = [];
-  if (/^basic /i.test(req.headers.authorization ?? '')) methods.push('client_secret_basic');
+  if (/^basic(?:\s|$)/i.test(req.headers.authorization ?? '')) methods.push('client_secret_basic');
   if (params.has('client_secret')) methods.push('client_secret_post');
   if (params.has('client_assertion') || params.has('client_assertion_type')) methods.push('private_key_jwt');
   if (methods.length > 1) throw invalidRequest('more than one client authentication method was used');
