@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { type ClientMetadata, DEFAULT_SCOPES, type ParModuleOptions } from '../par/index.js';
 import type { DatabaseSettings } from '../database/data-source-options.js';
 import { DEMO_CLIENTS } from './demo-clients.js';
+import { demoAccountClaims } from './demo-users.js';
 
 /** The demo server's settings, read from the environment (documented in README.md). */
 export interface DemoConfig {
@@ -21,6 +22,7 @@ export function readDemoConfig(env: NodeJS.ProcessEnv = process.env): DemoConfig
       issuer,
       clients,
       scopesSupported: [...DEFAULT_SCOPES, 'api:read'],
+      findAccountClaims: (subject) => demoAccountClaims(subject),
       ...optionalNumber(env, 'REQUEST_URI_TTL', 'requestUriTtl'),
       ...optionalNumber(env, 'CODE_TTL', 'codeTtl'),
       ...optionalNumber(env, 'ACCESS_TOKEN_TTL', 'accessTokenTtl'),

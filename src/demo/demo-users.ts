@@ -30,4 +30,11 @@ export function findUser(subject: string): DemoUser | undefined {
   return USERS.find((u) => u.subject === subject);
 }
 
+/** The demo's `findAccountClaims`: the standard claims the demo users have (OIDC Core §5.1). */
+export function demoAccountClaims(subject: string): Record<string, unknown> {
+  const user = findUser(subject);
+  if (!user) return {};
+  return { name: user.name, preferred_username: user.username, email: user.email, email_verified: true };
+}
+
 export const AUTO_APPROVE_USER = USERS[0] as DemoUser;

@@ -1,11 +1,12 @@
 import { type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
 import { urlencoded } from 'express';
+import { DemoApiController } from './demo-api.controller.js';
 import { DemoInteractionController } from './demo-interaction.controller.js';
 import { DemoSessions } from './demo-sessions.js';
 
 /** The demo host's pages: login and consent (not part of the library). */
 @Module({
-  controllers: [DemoInteractionController],
+  controllers: [DemoInteractionController, DemoApiController],
   providers: [DemoSessions],
 })
 export class DemoModule implements NestModule {

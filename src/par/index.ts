@@ -23,6 +23,19 @@ export {
   InteractionNotFoundError,
 } from './interaction/interaction.types.js';
 export type { AuthorizationGrant } from './codes/authorization-grant.js';
-export { PAR_ENTITIES, PushedRequestEntity, InteractionEntity, AuthorizationCodeEntity, UsedJtiEntity } from './persistence/entities.js';
+export {
+  PAR_ENTITIES,
+  PushedRequestEntity,
+  InteractionEntity,
+  AuthorizationCodeEntity,
+  RefreshTokenEntity,
+  RevocationEntity,
+  SigningKeyEntity,
+  UsedJtiEntity,
+} from './persistence/entities.js';
 export { PurgeService } from './persistence/purge.service.js';
 export { PAR_MIGRATIONS } from '../../migrations/index.js';
+export { KeyService, type SigningKey } from './keys/key.service.js';
+export { AccessTokenVerifier, type AccessTokenClaims, InvalidAccessTokenError } from './tokens/access-token-verifier.js';
+export { AccessTokenGuard, RequireAccessToken, AccessToken, type AccessTokenRequirements } from './resource-server/access-token.guard.js';
+export type { TokenResponse } from './endpoints/token/token-response.js';

@@ -15,4 +15,6 @@ export const ENDPOINT_PATHS = {
   authorization: '/authorize',
   token: '/token',
   jwks: '/jwks',
+  introspection: '/introspect',
+  revocation: '/revoke',
 } as const;

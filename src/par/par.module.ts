@@ -5,6 +5,21 @@ import { ClientsService } from './clients/clients.service.js';
 import { FormBodyMiddleware } from './common/form-body.middleware.js';
 import { AuthorizationController } from './endpoints/authorization/authorization.controller.js';
 import { AuthorizationService } from './endpoints/authorization/authorization.service.js';
+import { TokenManagementController } from './endpoints/introspection/token-management.controller.js';
+import { IntrospectionService } from './endpoints/introspection/introspection.service.js';
+import { JwksController } from './endpoints/jwks/jwks.controller.js';
+import { RevocationService } from './endpoints/revocation/revocation.service.js';
+import { AuthorizationCodeGrant } from './endpoints/token/grants/authorization-code.grant.js';
+import { ClientCredentialsGrant } from './endpoints/token/grants/client-credentials.grant.js';
+import { RefreshTokenGrant } from './endpoints/token/grants/refresh-token.grant.js';
+import { TokenIssuer } from './endpoints/token/token-issuer.js';
+import { TokenController } from './endpoints/token/token.controller.js';
+import { TokenEndpointService } from './endpoints/token/token.service.js';
+import { KeyService } from './keys/key.service.js';
+import { TokenStore } from './persistence/token-stores.js';
+import { AccessTokenGuard } from './resource-server/access-token.guard.js';
+import { AccessTokenVerifier } from './tokens/access-token-verifier.js';
+import { TokenService } from './tokens/token.service.js';
 import { MetadataController } from './endpoints/metadata/metadata.controller.js';
 import { MetadataService } from './endpoints/metadata/metadata.service.js';
 import { PushedAuthorizationController } from './endpoints/pushed-authorization/pushed-authorization.controller.js';
@@ -22,7 +37,7 @@ import { TypeOrmAuthorizationCodeStore, TypeOrmPushedRequestStore, TypeOrmReplay
  * it needs a TypeORM DataSource with {@link PAR_ENTITIES} and {@link PAR_MIGRATIONS}.
  */
 @Module({
-  controllers: [PushedAuthorizationController, AuthorizationController, MetadataController],
+  controllers: [PushedAuthorizationController, AuthorizationController, TokenController, TokenManagementController, JwksController, MetadataController],
   providers: [
     { provide: PAR_OPTIONS, useFactory: (options: ParModuleOptions) => resolveParOptions(options), inject: [PAR_MODULE_OPTIONS] },
     { provide: PUSHED_REQUEST_STORE, useClass: TypeOrmPushedRequestStore },
@@ -34,13 +49,25 @@ import { TypeOrmAuthorizationCodeStore, TypeOrmPushedRequestStore, TypeOrmReplay
     AuthorizationService,
     AuthorizationCodeService,
     InteractionService,
+    KeyService,
+    TokenService,
+    TokenStore,
+    TokenIssuer,
+    AuthorizationCodeGrant,
+    RefreshTokenGrant,
+    ClientCredentialsGrant,
+    TokenEndpointService,
+    IntrospectionService,
+    RevocationService,
+    AccessTokenVerifier,
+    AccessTokenGuard,
     MetadataService,
     PurgeService,
   ],
-  exports: [PAR_OPTIONS, ClientsService, ClientAuthenticationService, InteractionService, PurgeService],
+  exports: [PAR_OPTIONS, ClientsService, ClientAuthenticationService, InteractionService, KeyService, AccessTokenVerifier, AccessTokenGuard, PurgeService],
 })
 export class ParModule extends ParConfigurableModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(FormBodyMiddleware).forRoutes(PushedAuthorizationController, AuthorizationController);
+    consumer.apply(FormBodyMiddleware).forRoutes(PushedAuthorizationController, AuthorizationController, TokenController, TokenManagementController);
   }
 }

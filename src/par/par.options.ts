@@ -1,3 +1,4 @@
+import type { JWK } from 'jose';
 import { type Clock, systemClock } from './common/clock.js';
 import { ParConfigurationError } from './common/configuration-error.js';
 import type { ClientMetadata } from './clients/client.js';
@@ -49,6 +50,32 @@ export interface ParModuleOptions {
   codeTtl?: number;
   /** Seconds an access token lives. 1 to 86400. @default 300 */
   accessTokenTtl?: number;
+  /** Seconds an ID token lives. 1 to 86400. @default 3600 */
+  idTokenTtl?: number;
+  /** Seconds a refresh token lives. 60 to 31536000. @default 1209600 (14 days) */
+  refreshTokenTtl?: number;
+  /**
+   * Which clients get a new refresh token at each use (the old one is then dead, and replaying it
+   * revokes the grant): `public` clients only (RFC 9700 §4.14.2), `always`, or `never` (FAPI 2.0
+   * §5.3.2.1-9 discourages rotation for confidential clients).
+   * @default 'public'
+   */
+  rotateRefreshTokens?: 'public' | 'always' | 'never';
+  /** `aud` of access tokens when the request names no `resource` (RFC 8707). @default the issuer */
+  accessTokenAudience?: string;
+  /**
+   * Private JWKs that sign tokens: the first signs, all are published at /jwks, so rotation is adding
+   * a key in front, then removing the old one once its tokens expired. ES256 (P-256), PS256 (RSA ≥ 2048
+   * bits) or EdDSA (Ed25519); each with a distinct `kid` (derived from the thumbprint when absent).
+   * @default a development key, generated once and kept in the database (a warning is logged)
+   */
+  signingKeys?: readonly JWK[];
+  /**
+   * The user's claims for the ID token: `requested` are the claim names the granted scopes stand for
+   * (OIDC Core §5.4). Return what the user has; missing claims are simply left out.
+   * @default no claims beyond sub
+   */
+  findAccountClaims?: (subject: string, requested: readonly string[]) => Promise<Record<string, unknown>> | Record<string, unknown>;
   /**
    * RFC 9126 §5: refuse every authorization request that does not use a pushed request_uri.
    * @default false
@@ -96,6 +123,12 @@ export interface ResolvedParOptions {
   readonly interactionUrl: (uid: string) => string;
   readonly codeTtl: number;
   readonly accessTokenTtl: number;
+  readonly idTokenTtl: number;
+  readonly refreshTokenTtl: number;
+  readonly rotateRefreshTokens: 'public' | 'always' | 'never';
+  readonly accessTokenAudience: string;
+  readonly signingKeys: readonly JWK[] | undefined;
+  readonly findAccountClaims: NonNullable<ParModuleOptions['findAccountClaims']>;
   readonly requirePushedAuthorizationRequests: boolean;
   readonly allowUnregisteredRedirectUris: boolean;
   readonly clientAssertionAudience: ClientAssertionAudiencePolicy;
@@ -139,6 +172,12 @@ export function resolveParOptions(options: ParModuleOptions): ResolvedParOptions
     interactionUrl: checkInteractionUrl(options.interactionUrl),
     codeTtl: integer(options, 'codeTtl', 60, 1, 600),
     accessTokenTtl: integer(options, 'accessTokenTtl', 300, 1, 86_400),
+    idTokenTtl: integer(options, 'idTokenTtl', 3600, 1, 86_400),
+    refreshTokenTtl: integer(options, 'refreshTokenTtl', 1_209_600, 60, 31_536_000),
+    rotateRefreshTokens: oneOf(options, 'rotateRefreshTokens', ['public', 'always', 'never'], 'public'),
+    accessTokenAudience: checkAudience(options.accessTokenAudience, issuer),
+    signingKeys: checkSigningKeys(options.signingKeys),
+    findAccountClaims: checkFunction(options.findAccountClaims, 'findAccountClaims') ?? (() => ({})),
     requirePushedAuthorizationRequests: flag(options, 'requirePushedAuthorizationRequests'),
     allowUnregisteredRedirectUris: flag(options, 'allowUnregisteredRedirectUris'),
     clientAssertionAudience: audience,
@@ -169,6 +208,55 @@ function checkIssuer(issuer: unknown): string {
   }
   // One canonical spelling: endpoint URLs are the issuer plus a path.
   return issuer.endsWith('/') ? issuer.slice(0, -1) : issuer;
+}
+
+function oneOf<T extends string>(options: ParModuleOptions, name: 'rotateRefreshTokens', values: readonly T[], fallback: T): T {
+  const value = options[name] ?? fallback;
+  if (!values.includes(value as T)) throw new ParConfigurationError(name, `must be one of ${values.map((v) => `'${v}'`).join(', ')} (got ${JSON.stringify(value)})`);
+  return value as T;
+}
+
+function checkAudience(audience: unknown, issuer: string): string {
+  if (audience === undefined) return issuer;
+  if (typeof audience !== 'string' || audience.length === 0) throw new ParConfigurationError('accessTokenAudience', 'must be a non-empty string');
+  return audience;
+}
+
+function checkFunction<F>(value: F | undefined, name: string): F | undefined {
+  if (value !== undefined && typeof value !== 'function') throw new ParConfigurationError(name, 'must be a function');
+  return value;
+}
+
+/** Algorithms a signing key may have, by key type and curve (FAPI 2.0 §5.4). */
+export const SIGNING_ALGS = ['ES256', 'PS256', 'EdDSA'] as const;
+
+function checkSigningKeys(keys: readonly JWK[] | undefined): readonly JWK[] | undefined {
+  if (keys === undefined) return undefined;
+  if (!Array.isArray(keys) || keys.length === 0) throw new ParConfigurationError('signingKeys', 'must be a non-empty array of private JWKs');
+  const kids = new Set<string>();
+  keys.forEach((key: JWK, i) => {
+    const where = `signingKeys[${i}]`;
+    if (typeof key !== 'object' || key === null || typeof key.d !== 'string') throw new ParConfigurationError(where, 'must be a private JWK (with "d")');
+    const alg = key.alg ?? inferAlg(key);
+    const fits =
+      (alg === 'ES256' && key.kty === 'EC' && key.crv === 'P-256') ||
+      (alg === 'PS256' && key.kty === 'RSA' && typeof key.n === 'string' && Buffer.from(key.n, 'base64url').length >= 256) ||
+      (alg === 'EdDSA' && key.kty === 'OKP' && key.crv === 'Ed25519');
+    if (!fits) throw new ParConfigurationError(where, 'must be an ES256 (EC P-256), PS256 (RSA ≥ 2048 bits) or EdDSA (Ed25519) key');
+    if (key.kid !== undefined) {
+      if (kids.has(key.kid)) throw new ParConfigurationError(`${where}.kid`, `duplicates "${key.kid}"`);
+      kids.add(key.kid);
+    }
+  });
+  return keys;
+}
+
+/** The algorithm a JWK without `alg` signs with. */
+export function inferAlg(key: JWK): string | undefined {
+  if (key.kty === 'EC' && key.crv === 'P-256') return 'ES256';
+  if (key.kty === 'OKP' && key.crv === 'Ed25519') return 'EdDSA';
+  if (key.kty === 'RSA') return 'PS256';
+  return undefined;
 }
 
 function checkInteractionUrl(url: ParModuleOptions['interactionUrl']): (uid: string) => string {

@@ -109,5 +109,68 @@ export class UsedJtiEntity {
   expiresAt!: Date;
 }
 
+/** A refresh token (stored as a hash), bound to its client and grant. */
+@Entity({ name: 'par_refresh_token' })
+@Index('par_refresh_token_grant_id_idx', ['grantId'])
+@Index('par_refresh_token_expires_at_idx', ['expiresAt'])
+export class RefreshTokenEntity {
+  @PrimaryColumn({ name: 'token_hash', type: 'varchar', length: 64 })
+  tokenHash!: string;
+
+  @Column({ name: 'client_id', type: 'varchar', length: 255 })
+  clientId!: string;
+
+  @Column({ name: 'grant_id', type: 'varchar', length: 64 })
+  grantId!: string;
+
+  @Column({ name: 'grant_data', type: 'jsonb' })
+  grantData!: Record<string, unknown>;
+
+  @Column({ name: 'expires_at', type: 'timestamptz' })
+  expiresAt!: Date;
+
+  /** When it was exchanged for a new one (rotation). */
+  @Column({ name: 'consumed_at', type: 'timestamptz', nullable: true })
+  consumedAt!: Date | null;
+
+  @Column({ name: 'revoked_at', type: 'timestamptz', nullable: true })
+  revokedAt!: Date | null;
+
+  @Column({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+}
+
+/** A revoked grant or access token (RFC 7009), remembered until the tokens it covers expire. */
+@Entity({ name: 'par_revocation' })
+@Index('par_revocation_expires_at_idx', ['expiresAt'])
+export class RevocationEntity {
+  @PrimaryColumn({ name: 'key_hash', type: 'varchar', length: 64 })
+  keyHash!: string;
+
+  @Column({ name: 'expires_at', type: 'timestamptz' })
+  expiresAt!: Date;
+}
+
+/** The development signing key, generated when no `signingKeys` are configured. */
+@Entity({ name: 'par_signing_key' })
+export class SigningKeyEntity {
+  @PrimaryColumn({ type: 'varchar', length: 128 })
+  kid!: string;
+
+  @Column({ name: 'private_jwk', type: 'jsonb' })
+  privateJwk!: Record<string, unknown>;
+
+  @Column({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+}
+
 /** Every entity ParModule needs; add them to your TypeORM DataSource. */
-export const PAR_ENTITIES = [PushedRequestEntity, InteractionEntity, AuthorizationCodeEntity, UsedJtiEntity] as const;
+export const PAR_ENTITIES = [
+  PushedRequestEntity,
+  InteractionEntity,
+  AuthorizationCodeEntity,
+  RefreshTokenEntity,
+  RevocationEntity,
+  SigningKeyEntity,
+  UsedJtiEntity,
+] as const;

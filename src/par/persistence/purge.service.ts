@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from 
 import { AUTHORIZATION_CODE_STORE, PAR_OPTIONS, PUSHED_REQUEST_STORE, REPLAY_STORE } from '../par.constants.js';
 import type { ResolvedParOptions } from '../par.options.js';
 import type { AuthorizationCodeStore, PushedRequestStore, ReplayStore } from './stores.js';
+import { TokenStore } from './token-stores.js';
 
 /** Rows deleted per statement: small batches keep locks short on a busy table. */
 const BATCH = 500;
@@ -28,6 +29,7 @@ export class PurgeService implements OnModuleInit, OnApplicationShutdown {
     @Inject(PUSHED_REQUEST_STORE) private readonly pushedRequests: PushedRequestStore,
     @Inject(REPLAY_STORE) private readonly replay: ReplayStore,
     @Inject(AUTHORIZATION_CODE_STORE) private readonly codes: AuthorizationCodeStore,
+    private readonly tokens: TokenStore,
   ) {}
 
   onModuleInit(): void {
@@ -50,6 +52,7 @@ export class PurgeService implements OnModuleInit, OnApplicationShutdown {
       deleted += await drain((limit) => this.pushedRequests.purgeExpired(new Date(now - GRACE_MS), limit));
       deleted += await drain((limit) => this.codes.purgeExpired(new Date(now - GRACE_MS), limit));
       deleted += await drain((limit) => this.replay.purgeExpired(new Date(now), limit));
+      deleted += await drain((limit) => this.tokens.purgeExpired(new Date(now), limit));
     })().catch((error: unknown) => {
       this.logger.warn(`purge of expired rows failed: ${error instanceof Error ? error.message : String(error)}`);
     });

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { sha256 } from '../common/secrets.js';
 import { PAR_DATA_SOURCE } from '../par.constants.js';
-import { queryRows } from './sql.js';
+import { purgeBatch, queryRows } from './sql.js';
 import type {
   AuthorizationCodeStore,
   InteractionRecord,
@@ -193,16 +193,4 @@ export class TypeOrmAuthorizationCodeStore implements AuthorizationCodeStore {
   async purgeExpired(before: Date, limit: number): Promise<number> {
     return purgeBatch(this.dataSource, 'par_authorization_code', 'code_hash', 'expires_at', before, limit);
   }
-}
-
-/** Deletes one bounded batch of expired rows, skipping rows another purger holds (no long locks). */
-async function purgeBatch(dataSource: DataSource, table: string, key: string, column: string, before: Date, limit: number): Promise<number> {
-  const rows = await queryRows<{ k: string }>(
-    dataSource,
-    `DELETE FROM ${table} WHERE ${key} IN (
-       SELECT ${key} FROM ${table} WHERE ${column} < $1 LIMIT $2 FOR UPDATE SKIP LOCKED
-     ) RETURNING ${key} AS k`,
-    [before, limit],
-  );
-  return rows.length;
 }

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CLIENT_AUTH_METHODS } from '../../clients/client.js';
 import { ENDPOINT_PATHS, PAR_OPTIONS } from '../../par.constants.js';
-import { ASSERTION_SIGNING_ALGS, type ResolvedParOptions } from '../../par.options.js';
+import { ASSERTION_SIGNING_ALGS, inferAlg, type ResolvedParOptions } from '../../par.options.js';
 
 /**
  * Authorization server metadata (RFC 8414 §2, RFC 9126 §5, OIDC Discovery §3), advertising exactly
@@ -13,9 +13,15 @@ export class MetadataService {
 
   constructor(@Inject(PAR_OPTIONS) options: ResolvedParOptions) {
     const url = (path: string): string => `${options.issuer}${path}`;
+    const firstKey = options.signingKeys?.[0];
+    const signingAlg = firstKey ? (firstKey.alg ?? inferAlg(firstKey) ?? 'ES256') : 'ES256';
     this.metadata = Object.freeze({
       issuer: options.issuer,
       authorization_endpoint: url(ENDPOINT_PATHS.authorization),
+      token_endpoint: url(ENDPOINT_PATHS.token),
+      jwks_uri: url(ENDPOINT_PATHS.jwks),
+      introspection_endpoint: url(ENDPOINT_PATHS.introspection),
+      revocation_endpoint: url(ENDPOINT_PATHS.revocation),
       pushed_authorization_request_endpoint: url(ENDPOINT_PATHS.pushedAuthorization),
       require_pushed_authorization_requests: options.requirePushedAuthorizationRequests,
       authorization_response_iss_parameter_supported: true,
@@ -24,9 +30,15 @@ export class MetadataService {
       response_types_supported: ['code'],
       response_modes_supported: ['query'],
       prompt_values_supported: ['none', 'login', 'consent', 'select_account'],
-      grant_types_supported: ['authorization_code'],
+      grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials'],
       code_challenge_methods_supported: ['S256'],
       scopes_supported: [...options.scopesSupported],
+      subject_types_supported: ['public'],
+      id_token_signing_alg_values_supported: [signingAlg],
+      introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
+      introspection_endpoint_auth_signing_alg_values_supported: [...ASSERTION_SIGNING_ALGS],
+      revocation_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS],
+      revocation_endpoint_auth_signing_alg_values_supported: [...ASSERTION_SIGNING_ALGS],
       request_parameter_supported: false,
       request_uri_parameter_supported: false,
     });

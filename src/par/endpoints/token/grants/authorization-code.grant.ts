@@ -1,0 +1,57 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { AuthenticatedClient } from '../../../clients/client-authentication.service.js';
+import type { AuthorizationGrant } from '../../../codes/authorization-grant.js';
+import { type Params, required } from '../../../common/form.js';
+import { sha256 } from '../../../common/secrets.js';
+import { OAuthError } from '../../../errors/oauth-error.js';
+import { PAR_OPTIONS } from '../../../par.constants.js';
+import type { ResolvedParOptions } from '../../../par.options.js';
+import { TokenStore } from '../../../persistence/token-stores.js';
+import { checkCodeVerifier } from '../check-code-verifier.js';
+import { TokenIssuer } from '../token-issuer.js';
+import type { TokenResponse } from '../token-response.js';
+import type { GrantHandler } from './grant-handler.js';
+
+const INVALID_CODE = 'the authorization code is invalid, expired or already used';
+
+/**
+ * `authorization_code` (RFC 6749 §4.1.3, RFC 7636 §4.6, RFC 9700 §2.1.1): the code is consumed
+ * atomically, once; it must be this client's, unexpired, sent with the same redirect_uri, and its PKCE
+ * verifier must match. A replayed code is refused and revokes what was issued from it (§4.1.2).
+ */
+@Injectable()
+export class AuthorizationCodeGrant implements GrantHandler {
+  readonly grantType = 'authorization_code';
+
+  constructor(
+    @Inject(PAR_OPTIONS) private readonly options: ResolvedParOptions,
+    private readonly store: TokenStore,
+    private readonly issuer: TokenIssuer,
+  ) {}
+
+  async exchange({ client }: AuthenticatedClient, params: Params): Promise<TokenResponse> {
+    const code = required(params, 'code');
+    const now = this.options.clock.now();
+    const redemption = await this.store.redeemCode(sha256(code), new Date(now));
+    if (redemption.kind === 'replayed') {
+      await this.store.revokeGrant(redemption.grantId, this.issuer.revocationHorizon(now), new Date(now));
+      throw new OAuthError('invalid_grant', INVALID_CODE);
+    }
+    if (redemption.kind === 'unknown') throw new OAuthError('invalid_grant', INVALID_CODE);
+    const { code: redeemed } = redemption;
+    if (redeemed.clientId !== client.id) throw new OAuthError('invalid_grant', 'the authorization code was issued to another client');
+    if (redeemed.expiresAt.getTime() <= now) throw new OAuthError('invalid_grant', INVALID_CODE);
+    const grant = redeemed.grant as unknown as AuthorizationGrant;
+    if (required(params, 'redirect_uri') !== grant.redirect_uri) {
+      throw new OAuthError('invalid_grant', 'redirect_uri does not match the authorization request');
+    }
+    checkCodeVerifier(params, grant.code_challenge);
+    return this.issuer.respond(
+      client,
+      redeemed.grantId,
+      { sub: grant.sub, scope: grant.scope, auth_time: grant.auth_time, acr: grant.acr, amr: grant.amr, resource: grant.resource },
+      now,
+      { nonce: grant.nonce, refresh: 'new' },
+    );
+  }
+}

@@ -1,0 +1,67 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { AuthenticatedClient } from '../../../clients/client-authentication.service.js';
+import { optional, type Params, required } from '../../../common/form.js';
+import { randomToken, sha256 } from '../../../common/secrets.js';
+import { OAuthError } from '../../../errors/oauth-error.js';
+import { PAR_OPTIONS } from '../../../par.constants.js';
+import type { ResolvedParOptions } from '../../../par.options.js';
+import { TokenStore } from '../../../persistence/token-stores.js';
+import { TokenIssuer, type StoredGrant } from '../token-issuer.js';
+import type { TokenResponse } from '../token-response.js';
+import type { GrantHandler } from './grant-handler.js';
+
+const INVALID = 'the refresh token is invalid, expired or revoked';
+
+/**
+ * `refresh_token` (RFC 6749 §6): bound to its client and grant; `scope` may only narrow (§6,
+ * `invalid_scope`). Rotation (RFC 9700 §4.14.2) per `rotateRefreshTokens`: a rotated token is dead, and
+ * presenting it again revokes the whole grant.
+ */
+@Injectable()
+export class RefreshTokenGrant implements GrantHandler {
+  readonly grantType = 'refresh_token';
+
+  constructor(
+    @Inject(PAR_OPTIONS) private readonly options: ResolvedParOptions,
+    private readonly store: TokenStore,
+    private readonly issuer: TokenIssuer,
+  ) {}
+
+  async exchange({ client, method }: AuthenticatedClient, params: Params): Promise<TokenResponse> {
+    const presented = required(params, 'refresh_token');
+    const now = this.options.clock.now();
+    const hash = sha256(presented);
+    const record = await this.store.findRefreshToken(hash);
+    if (record === undefined || record.clientId !== client.id) throw new OAuthError('invalid_grant', INVALID);
+    if (record.consumedAt !== null) {
+      // A rotated token came back: it was stolen, or the client is broken. Either way, end the grant.
+      await this.store.revokeGrant(record.grantId, this.issuer.revocationHorizon(now), new Date(now));
+      throw new OAuthError('invalid_grant', INVALID);
+    }
+    if (record.revokedAt !== null || record.expiresAt.getTime() <= now) throw new OAuthError('invalid_grant', INVALID);
+    const grant = record.grant as unknown as StoredGrant;
+    const scope = narrowScope(optional(params, 'scope'), grant.scope);
+    const rotate = this.options.rotateRefreshTokens === 'always' || (this.options.rotateRefreshTokens === 'public' && method === 'none');
+    let refresh: { token: string } | undefined;
+    if (rotate) {
+      const next = randomToken(32);
+      const rotated = await this.store.rotateRefreshToken(hash, { tokenHash: sha256(next), clientId: client.id, grantId: record.grantId, grant: { ...grant }, expiresAt: record.expiresAt }, new Date(now));
+      if (rotated === undefined) {
+        await this.store.revokeGrant(record.grantId, this.issuer.revocationHorizon(now), new Date(now));
+        throw new OAuthError('invalid_grant', INVALID);
+      }
+      refresh = { token: next };
+    }
+    return this.issuer.respond(client, record.grantId, { ...grant, scope }, now, { refresh: refresh ?? { token: presented } });
+  }
+}
+
+/** RFC 6749 §6: the requested scope must not include any scope not originally granted. */
+function narrowScope(requested: string | undefined, granted: string): string {
+  if (requested === undefined) return granted;
+  const allowed = new Set(granted.split(' '));
+  const scopes = [...new Set(requested.split(' ').filter(Boolean))];
+  const extra = scopes.filter((scope) => !allowed.has(scope));
+  if (extra.length > 0) throw new OAuthError('invalid_scope', `scope exceeds the original grant: ${extra.join(' ')}`);
+  return scopes.join(' ');
+}

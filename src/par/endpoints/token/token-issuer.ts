@@ -1,0 +1,67 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Client } from '../../clients/client.js';
+import { randomToken, sha256 } from '../../common/secrets.js';
+import { PAR_OPTIONS } from '../../par.constants.js';
+import type { ResolvedParOptions } from '../../par.options.js';
+import { TokenStore } from '../../persistence/token-stores.js';
+import { TokenService } from '../../tokens/token.service.js';
+import type { TokenResponse } from './token-response.js';
+
+/** What the user granted, as refresh tokens keep it (wire names). */
+export interface StoredGrant {
+  sub: string;
+  scope: string;
+  auth_time?: number;
+  acr?: string;
+  amr?: string[];
+  resource?: string;
+}
+
+/**
+ * Builds token responses for a grant: the access token, the ID token when `openid` was granted, and a
+ * refresh token when the client may have one (the refresh_token grant, and `offline_access` for OIDC).
+ */
+@Injectable()
+export class TokenIssuer {
+  constructor(
+    @Inject(PAR_OPTIONS) private readonly options: ResolvedParOptions,
+    private readonly tokens: TokenService,
+    private readonly store: TokenStore,
+  ) {}
+
+  async respond(client: Client, grantId: string, grant: StoredGrant, now: number, extras: { nonce?: string; refresh?: 'new' | 'none' | { token: string } }): Promise<TokenResponse> {
+    const scopes = grant.scope.split(' ').filter(Boolean);
+    const access = await this.tokens.accessToken(
+      { sub: grant.sub, clientId: client.id, scope: grant.scope, grantId, resource: grant.resource, authTime: grant.auth_time, acr: grant.acr },
+      now,
+    );
+    const response: TokenResponse = { access_token: access.token, token_type: 'Bearer', expires_in: access.expiresIn, ...(grant.scope !== '' && { scope: grant.scope }) };
+    if (scopes.includes('openid') && grant.auth_time !== undefined) {
+      response.id_token = await this.tokens.idToken(
+        { sub: grant.sub, clientId: client.id, scope: grant.scope, authTime: grant.auth_time, nonce: extras.nonce, acr: grant.acr, amr: grant.amr },
+        now,
+      );
+    }
+    if (extras.refresh === 'new' && this.mayRefresh(client, scopes)) {
+      const refreshToken = randomToken(32);
+      await this.store.insertRefreshToken(
+        { tokenHash: sha256(refreshToken), clientId: client.id, grantId, grant: { ...grant }, expiresAt: new Date(now + this.options.refreshTokenTtl * 1000) },
+        new Date(now),
+      );
+      response.refresh_token = refreshToken;
+    } else if (typeof extras.refresh === 'object') {
+      response.refresh_token = extras.refresh.token;
+    }
+    return response;
+  }
+
+  /** OIDC Core §11: `offline_access` asks for refresh tokens; plain OAuth clients get one with the grant type. */
+  private mayRefresh(client: Client, scopes: readonly string[]): boolean {
+    return client.grantTypes.has('refresh_token') && (scopes.includes('offline_access') || !scopes.includes('openid'));
+  }
+
+  /** How long a revocation must be remembered to outlive every token of a grant. */
+  revocationHorizon(now: number): Date {
+    return new Date(now + Math.max(this.options.accessTokenTtl, this.options.refreshTokenTtl, this.options.idTokenTtl) * 1000);
+  }
+}

@@ -1,0 +1,9 @@
+/** RFC 6749 §5.1 (with OIDC Core §3.1.3.3) successful token response. */
+export interface TokenResponse {
+  access_token: string;
+  token_type: 'Bearer';
+  expires_in: number;
+  scope?: string;
+  id_token?: string;
+  refresh_token?: string;
+}

@@ -1,0 +1,24 @@
+import { All, Controller, Post, Req, Res, UseFilters } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { readFormBody } from '../../common/form.js';
+import { OAuthError } from '../../errors/oauth-error.js';
+import { OAuthExceptionFilter, sendOAuthJson } from '../../errors/oauth-exception.filter.js';
+import { ENDPOINT_PATHS } from '../../par.constants.js';
+import { TokenEndpointService } from './token.service.js';
+
+/** `POST /token` (RFC 6749 §3.2); every answer carries `Cache-Control: no-store` (§5.1). */
+@Controller()
+@UseFilters(OAuthExceptionFilter)
+export class TokenController {
+  constructor(private readonly service: TokenEndpointService) {}
+
+  @Post(ENDPOINT_PATHS.token)
+  async token(@Req() req: Request, @Res() res: Response): Promise<void> {
+    sendOAuthJson(res, 200, await this.service.exchange(req, readFormBody(req)));
+  }
+
+  @All(ENDPOINT_PATHS.token)
+  methodNotAllowed(): never {
+    throw new OAuthError('invalid_request', 'the token endpoint accepts POST only', 405, { Allow: 'POST' });
+  }
+}

@@ -1,0 +1,273 @@
+import { describe, expect, it } from 'vitest';
+import { StaticClientRegistry } from './clients/client-registry.js';
+import type { ClientMetadata } from './clients/client.js';
+import { systemClock } from './common/clock.js';
+import { ParConfigurationError } from './common/configuration-error.js';
+import { DEFAULT_SCOPES, type ParModuleOptions, resolveParOptions } from './par.options.js';
+
+const SECRET = 'a-client-secret-of-at-least-32-characters';
+const BASIC: ClientMetadata = {
+  client_id: 'basic-client',
+  client_secret: SECRET,
+  token_endpoint_auth_method: 'client_secret_basic',
+  redirect_uris: ['https://client.example.org/cb'],
+};
+const PUBLIC_JWK = { kty: 'EC', crv: 'P-256', x: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU', y: 'x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0' };
+const JWT_CLIENT: ClientMetadata = {
+  client_id: 'jwt-client',
+  token_endpoint_auth_method: 'private_key_jwt',
+  redirect_uris: ['https://jwt.example.org/cb'],
+  jwks: { keys: [PUBLIC_JWK] },
+};
+
+const valid = (overrides: Partial<ParModuleOptions> = {}): ParModuleOptions => ({ issuer: 'https://as.example.com', clients: [BASIC], ...overrides });
+
+/** Options as a JavaScript (or loosely typed) host could pass them. */
+const loose = (options: Record<string, unknown>): ParModuleOptions => options as unknown as ParModuleOptions;
+
+/** The ParConfigurationError that resolving `options` throws (fails the test when nothing is thrown). */
+function configurationError(options: ParModuleOptions): ParConfigurationError {
+  try {
+    resolveParOptions(options);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ParConfigurationError);
+    return error as ParConfigurationError;
+  }
+  throw new Error('resolveParOptions did not throw');
+}
+
+/** Asserts that resolving `options` fails naming `option`, with the given problem. */
+function expectRejected(options: ParModuleOptions, option: string, problem?: RegExp): void {
+  const error = configurationError(options);
+  expect(error.name).toBe('ParConfigurationError');
+  expect(error.option).toBe(option);
+  expect(error.message.startsWith(`ParModule option "${option}" `)).toBe(true);
+  if (problem) expect(error.message).toMatch(problem);
+}
+
+describe('resolveParOptions', () => {
+  it('fills in every default', () => {
+    const resolved = resolveParOptions(valid());
+    expect(resolved.clients).toBeInstanceOf(StaticClientRegistry);
+    expect(resolved).toMatchObject({
+      issuer: 'https://as.example.com',
+      requestUriTtl: 60,
+      codeTtl: 60,
+      accessTokenTtl: 300,
+      requirePushedAuthorizationRequests: false,
+      allowUnregisteredRedirectUris: false,
+      clientAssertionAudience: 'issuer',
+      clientAssertionMaxLifetime: 300,
+      clockSkew: 10,
+      scopesSupported: [...DEFAULT_SCOPES],
+      maxBodyBytes: 524_288,
+      maxStateLength: 1024,
+      maxNonceLength: 512,
+      purgeInterval: 60,
+    });
+    expect(resolved.clock).toBe(systemClock);
+  });
+
+  it('keeps the values it is given', () => {
+    const clock = { now: () => 0 };
+    const resolved = resolveParOptions(
+      valid({
+        requestUriTtl: 599,
+        codeTtl: 600,
+        accessTokenTtl: 86_400,
+        requirePushedAuthorizationRequests: true,
+        allowUnregisteredRedirectUris: true,
+        clientAssertionAudience: 'lenient',
+        clientAssertionMaxLifetime: 3600,
+        clockSkew: 0,
+        scopesSupported: ['openid', 'api:read'],
+        maxBodyBytes: 1024,
+        maxStateLength: 64,
+        maxNonceLength: 64,
+        purgeInterval: 0,
+        clock,
+      }),
+    );
+    expect(resolved).toMatchObject({
+      requestUriTtl: 599,
+      codeTtl: 600,
+      accessTokenTtl: 86_400,
+      requirePushedAuthorizationRequests: true,
+      allowUnregisteredRedirectUris: true,
+      clientAssertionAudience: 'lenient',
+      clientAssertionMaxLifetime: 3600,
+      clockSkew: 0,
+      scopesSupported: ['openid', 'api:read'],
+      maxBodyBytes: 1024,
+      maxStateLength: 64,
+      maxNonceLength: 64,
+      purgeInterval: 0,
+    });
+    expect(resolved.clock).toBe(clock);
+    expect(resolveParOptions(valid({ requestUriTtl: 5 })).requestUriTtl).toBe(5);
+  });
+
+  it('strips one trailing slash from the issuer, with or without a path', () => {
+    expect(resolveParOptions(valid({ issuer: 'https://as.example.com/' })).issuer).toBe('https://as.example.com');
+    expect(resolveParOptions(valid({ issuer: 'https://as.example.com/tenant/' })).issuer).toBe('https://as.example.com/tenant');
+    expect(resolveParOptions(valid({ issuer: 'https://as.example.com/tenant' })).issuer).toBe('https://as.example.com/tenant');
+  });
+
+  it('accepts http for localhost and loopback addresses only', () => {
+    for (const issuer of ['http://localhost:3000', 'http://127.0.0.1:8080', 'http://[::1]:3000']) {
+      expect(resolveParOptions(valid({ issuer })).issuer).toBe(issuer);
+    }
+  });
+
+  describe('fails naming the option', () => {
+    it('issuer: missing', () => {
+      expectRejected(loose({ clients: [BASIC] }), 'issuer', /is required/);
+    });
+    it('issuer: relative', () => {
+      expectRejected(valid({ issuer: '/oauth' }), 'issuer', /must be an absolute URL/);
+      expectRejected(valid({ issuer: 'as.example.com' }), 'issuer', /must be an absolute URL/);
+    });
+    it('issuer: with a query, even an empty one', () => {
+      expectRejected(valid({ issuer: 'https://as.example.com?tenant=1' }), 'issuer', /must not have a query/);
+      expectRejected(valid({ issuer: 'https://as.example.com/?' }), 'issuer', /must not have a query/);
+    });
+    it('issuer: with a fragment, even an empty one', () => {
+      expectRejected(valid({ issuer: 'https://as.example.com#top' }), 'issuer', /must not have a fragment/);
+      expectRejected(valid({ issuer: 'https://as.example.com/#' }), 'issuer', /must not have a fragment/);
+    });
+    it('issuer: http on a host that is not localhost', () => {
+      for (const issuer of ['http://as.example.com', 'http://localhost.example.com', 'http://10.0.0.1']) {
+        expectRejected(valid({ issuer }), 'issuer', /must use https/);
+      }
+      expectRejected(valid({ issuer: 'ftp://as.example.com' }), 'issuer', /must use https/);
+    });
+    it.each([600, 4, 1.5, 0, -60, Number.NaN])('requestUriTtl: %s', (requestUriTtl) => {
+      expectRejected(valid({ requestUriTtl }), 'requestUriTtl', /must be an integer from 5 to 599/);
+    });
+    it('requestUriTtl: not a number', () => {
+      expectRejected(loose({ ...valid(), requestUriTtl: '60' }), 'requestUriTtl', /must be an integer/);
+    });
+    it('other numeric options out of range', () => {
+      expectRejected(valid({ codeTtl: 601 }), 'codeTtl');
+      expectRejected(valid({ accessTokenTtl: 0 }), 'accessTokenTtl');
+      expectRejected(valid({ clockSkew: 60 }), 'clockSkew');
+      expectRejected(valid({ clientAssertionMaxLifetime: 3601 }), 'clientAssertionMaxLifetime');
+      expectRejected(valid({ maxBodyBytes: 1023 }), 'maxBodyBytes');
+      expectRejected(valid({ maxStateLength: 63 }), 'maxStateLength');
+      expectRejected(valid({ maxNonceLength: 63 }), 'maxNonceLength');
+      expectRejected(valid({ purgeInterval: -1 }), 'purgeInterval');
+    });
+    it('a boolean option that is not a boolean', () => {
+      expectRejected(loose({ ...valid(), requirePushedAuthorizationRequests: 'yes' }), 'requirePushedAuthorizationRequests', /must be a boolean/);
+    });
+    it('clientAssertionAudience: unknown policy', () => {
+      expectRejected(loose({ ...valid(), clientAssertionAudience: 'token-endpoint' }), 'clientAssertionAudience', /"token-endpoint"/);
+    });
+    it('scopesSupported: not scope tokens', () => {
+      expectRejected(valid({ scopesSupported: ['openid', 'two words'] }), 'scopesSupported');
+      expectRejected(valid({ scopesSupported: ['"quoted"'] }), 'scopesSupported');
+    });
+    it('clients: missing', () => {
+      expectRejected(loose({ issuer: 'https://as.example.com' }), 'clients', /is required/);
+    });
+    it('clients: neither an array nor a registry', () => {
+      expectRejected(loose({ ...valid(), clients: { basic: BASIC } }), 'clients', /findClient/);
+    });
+    it('clients[0].token_endpoint_auth_method: unknown method', () => {
+      expectRejected(
+        valid({ clients: [{ ...BASIC, token_endpoint_auth_method: 'client_secret_jwt' as unknown as 'none' }] }),
+        'clients[0].token_endpoint_auth_method',
+        /"client_secret_jwt"/,
+      );
+    });
+    it('clients[0].redirect_uris: missing or empty', () => {
+      const { redirect_uris: _, ...withoutRedirectUris } = BASIC;
+      expectRejected(loose({ ...valid(), clients: [withoutRedirectUris] }), 'clients[0].redirect_uris', /non-empty array/);
+      expectRejected(valid({ clients: [{ ...BASIC, redirect_uris: [] }] }), 'clients[0].redirect_uris', /non-empty array/);
+    });
+    it('clients[0].redirect_uris[1]: with a fragment, or relative', () => {
+      expectRejected(valid({ clients: [{ ...BASIC, redirect_uris: ['https://client.example.org/cb', 'https://client.example.org/cb#x'] }] }), 'clients[0].redirect_uris[1]', /fragment/);
+      expectRejected(valid({ clients: [{ ...BASIC, redirect_uris: ['https://client.example.org/cb', '/cb'] }] }), 'clients[0].redirect_uris[1]', /absolute/);
+    });
+    it('clients[0].client_secret: missing or shorter than 32 characters, for both secret methods', () => {
+      const { client_secret: _, ...withoutSecret } = BASIC;
+      expectRejected(valid({ clients: [withoutSecret] }), 'clients[0].client_secret', /is required for client_secret_basic/);
+      expectRejected(valid({ clients: [{ ...BASIC, client_secret: '0123456789' }] }), 'clients[0].client_secret', /at least 32 characters/);
+      expectRejected(valid({ clients: [{ ...BASIC, client_secret: 'x'.repeat(31), token_endpoint_auth_method: 'client_secret_post' }] }), 'clients[0].client_secret', /client_secret_post/);
+    });
+    it('clients[0].client_secret: required by the default method (client_secret_basic, RFC 7591 §2)', () => {
+      expectRejected(valid({ clients: [{ client_id: 'c', redirect_uris: ['https://c.example/cb'] }] }), 'clients[0].client_secret');
+    });
+    it('clients[0].jwks: missing or empty for private_key_jwt', () => {
+      const { jwks: _, ...withoutJwks } = JWT_CLIENT;
+      expectRejected(valid({ clients: [withoutJwks] }), 'clients[0].jwks', /is required for private_key_jwt/);
+      expectRejected(valid({ clients: [{ ...JWT_CLIENT, jwks: { keys: [] } }] }), 'clients[0].jwks', /is required for private_key_jwt/);
+    });
+    it('clients[0].jwks.keys[0]: a private key', () => {
+      const privateJwk = { ...PUBLIC_JWK, d: 'jpsQnnGQmL-YBIffH1136cspYG6-0iY7X1fCE9-E9LI' };
+      expectRejected(valid({ clients: [{ ...JWT_CLIENT, jwks: { keys: [privateJwk] } }] }), 'clients[0].jwks.keys[0]', /must be a public key/);
+      // also on clients that do not authenticate with it
+      expectRejected(valid({ clients: [BASIC, { ...BASIC, client_id: 'other', jwks: { keys: [PUBLIC_JWK, { kty: 'oct', k: 'c2VjcmV0' }] } }] }), 'clients[1].jwks.keys[1]');
+    });
+    it('clients[1].client_id: duplicate', () => {
+      expectRejected(valid({ clients: [BASIC, { ...JWT_CLIENT, client_id: BASIC.client_id }] }), 'clients[1].client_id', /duplicates client "basic-client"/);
+    });
+    // BUG (src/par/clients/client.ts normalizeClient): a non-string `scope` or a JWK Set entry that is
+    // not an object fail with a bare TypeError ("metadata.scope.split is not a function", "Cannot use
+    // 'in' operator ...") that names no option. `it.fails` until fixed; then make these `it`.
+    it.fails('clients[0].scope: not a string (BUG: TypeError instead)', () => {
+      expectRejected(loose({ ...valid(), clients: [{ ...BASIC, scope: ['openid'] }] }), 'clients[0].scope');
+    });
+    it.fails('clients[0].jwks.keys[0]: not an object (BUG: TypeError instead)', () => {
+      expectRejected(loose({ ...valid(), clients: [{ ...JWT_CLIENT, jwks: { keys: [null] } }] }), 'clients[0].jwks.keys[0]');
+    });
+    it('clients[0].client_id: missing, empty or not printable ASCII', () => {
+      for (const client_id of [undefined, '', 'tab\tid', 'é'.repeat(3), 'x'.repeat(256)]) {
+        expectRejected(loose({ ...valid(), clients: [{ ...BASIC, client_id }] }), 'clients[0].client_id');
+      }
+    });
+  });
+});
+
+describe('StaticClientRegistry', () => {
+  it('keeps only a hash of the secret', () => {
+    const registry = new StaticClientRegistry([BASIC, { ...BASIC, client_id: 'post-client', token_endpoint_auth_method: 'client_secret_post' }]);
+    for (const id of ['basic-client', 'post-client']) {
+      const client = registry.findNormalized(id);
+      expect(client?.id).toBe(id);
+      expect(client?.secretHash).toBeInstanceOf(Buffer);
+      expect(client?.secretHash?.length).toBe(32);
+      expect(JSON.stringify(client)).not.toContain(SECRET);
+      expect(Object.values(client ?? {}).some((value) => typeof value === 'string' && value.includes(SECRET))).toBe(false);
+    }
+    expect(JSON.stringify(registry)).not.toContain(SECRET);
+  });
+
+  it('normalizes the metadata', () => {
+    const registry = new StaticClientRegistry([{ ...BASIC, scope: 'openid  profile', client_name: 'Basic' }, JWT_CLIENT]);
+    expect(registry.findNormalized('basic-client')).toMatchObject({
+      id: 'basic-client',
+      name: 'Basic',
+      authMethod: 'client_secret_basic',
+      redirectUris: ['https://client.example.org/cb'],
+      grantTypes: new Set(['authorization_code']),
+      responseTypes: new Set(['code']),
+      scopes: new Set(['openid', 'profile']),
+      requirePushedAuthorizationRequests: false,
+    });
+    expect(registry.findNormalized('jwt-client')).toMatchObject({ authMethod: 'private_key_jwt', secretHash: undefined, jwks: { keys: [PUBLIC_JWK] } });
+    expect(registry.findNormalized('unknown')).toBeUndefined();
+    expect(registry.findClient()).toBeUndefined();
+  });
+
+  it('is what resolveParOptions wraps a static list in', () => {
+    const { clients } = resolveParOptions(valid());
+    expect(clients).toBeInstanceOf(StaticClientRegistry);
+    expect((clients as StaticClientRegistry).findNormalized('basic-client')?.authMethod).toBe('client_secret_basic');
+  });
+
+  it('a registry object is used as it is', () => {
+    const registry = { findClient: async (id: string) => (id === BASIC.client_id ? BASIC : undefined) };
+    expect(resolveParOptions(valid({ clients: registry })).clients).toBe(registry);
+  });
+});
