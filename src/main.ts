@@ -6,6 +6,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module.js';
 import { readDemoConfig } from './demo/demo-config.js';
+import { sqlStatementCount } from './par/index.js';
 
 async function main(): Promise<void> {
   const config = readDemoConfig();
@@ -13,6 +14,7 @@ async function main(): Promise<void> {
   // ParModule parses its own form bodies (512 KiB limit, exact duplicate detection).
   const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config), { bodyParser: false });
   app.enableShutdownHooks();
+  if (process.env.BENCH_AUTO_APPROVE === '1') mountBenchStats(app);
   await app.listen(config.port);
   const logger = new Logger('Demo');
   if (process.env.BENCH_AUTO_APPROVE === '1') {
@@ -29,6 +31,22 @@ async function main(): Promise<void> {
       `    -d code_challenge=${challenge} -d code_challenge_method=S256 -d state=xyz\n` +
       `  (PKCE code_verifier for it: ${verifier})`,
   );
+}
+
+/**
+ * Benchmarks only: counts requests and exposes `GET /__bench/stats` (process CPU, requests, SQL
+ * statements), the figures the flow driver reports per flow.
+ */
+function mountBenchStats(app: NestExpressApplication): void {
+  let requests = 0;
+  app.use((req: { path: string }, _res: unknown, next: () => void) => {
+    requests += 1;
+    next();
+  });
+  app.use('/__bench/stats', (_req: unknown, res: { json(body: unknown): void }) => {
+    const cpu = process.cpuUsage();
+    res.json({ cpuUserUs: cpu.user, cpuSystemUs: cpu.system, requests, sqlStatements: sqlStatementCount() });
+  });
 }
 
 main().catch((error: unknown) => {

@@ -17,7 +17,9 @@ class PGliteClient extends EventEmitter {
     super();
   }
 
-  async query(text: string, parameters?: unknown[]): Promise<PgResult> {
+  async query(textOrConfig: string | { text: string; values?: unknown[] }, values?: unknown[]): Promise<PgResult> {
+    const text = typeof textOrConfig === 'string' ? textOrConfig : textOrConfig.text;
+    const parameters = typeof textOrConfig === 'string' ? values : textOrConfig.values;
     const result =
       parameters && parameters.length > 0
         ? await this.db.query(text, parameters)

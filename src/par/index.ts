@@ -39,3 +39,4 @@ export { KeyService, type SigningKey } from './keys/key.service.js';
 export { AccessTokenVerifier, type AccessTokenClaims, InvalidAccessTokenError } from './tokens/access-token-verifier.js';
 export { AccessTokenGuard, RequireAccessToken, AccessToken, type AccessTokenRequirements } from './resource-server/access-token.guard.js';
 export type { TokenResponse } from './endpoints/token/token-response.js';
+export { sqlStatementCount } from './persistence/sql.js';

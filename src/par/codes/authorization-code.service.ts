@@ -2,13 +2,13 @@ import { Inject, Injectable } from '@nestjs/common';
 import { randomToken, sha256 } from '../common/secrets.js';
 import { PAR_OPTIONS } from '../par.constants.js';
 import type { ResolvedParOptions } from '../par.options.js';
-import type { NewAuthorizationCode } from '../persistence/stores.js';
-import type { AuthorizationGrant } from './authorization-grant.js';
 
-/** A new code: the value for the client and the record to store (its hash only). */
-export interface IssuedCode {
+/** A new code: the value for the client, and what is stored (its hash, its grant id, its expiry). */
+export interface MintedCode {
   readonly code: string;
-  readonly record: NewAuthorizationCode;
+  readonly codeHash: string;
+  readonly grantId: string;
+  readonly expiresAt: Date;
 }
 
 /**
@@ -19,17 +19,8 @@ export interface IssuedCode {
 export class AuthorizationCodeService {
   constructor(@Inject(PAR_OPTIONS) private readonly options: ResolvedParOptions) {}
 
-  mint(grant: AuthorizationGrant, now: number): IssuedCode {
+  mint(now: number): MintedCode {
     const code = randomToken(32);
-    return {
-      code,
-      record: {
-        codeHash: sha256(code),
-        clientId: grant.client_id,
-        grantId: randomToken(16),
-        grant: { ...grant },
-        expiresAt: new Date(now + this.options.codeTtl * 1000),
-      },
-    };
+    return { code, codeHash: sha256(code), grantId: randomToken(16), expiresAt: new Date(now + this.options.codeTtl * 1000) };
   }
 }

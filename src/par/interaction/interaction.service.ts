@@ -2,7 +2,6 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Request } from 'express';
 import type { AuthorizationRequest } from '../authorization-request/authorization-request.js';
 import { ClientsService } from '../clients/clients.service.js';
-import type { AuthorizationGrant } from '../codes/authorization-grant.js';
 import { AuthorizationCodeService } from '../codes/authorization-code.service.js';
 import { errorRedirect, successRedirect } from '../endpoints/authorization/authorization-response.js';
 import { OAuthError } from '../errors/oauth-error.js';
@@ -58,10 +57,11 @@ export class InteractionService {
    * once even when several browsers finish at the same moment, and answers the redirect_uri with
    * `code`, `state` and `iss`. OIDC rules the host must have honoured are enforced: with `max_age` or
    * `prompt=login`, a login older than allowed ends the flow with `login_required`.
+   * One database statement on the way to success: the request is consumed and the code stored together.
    */
   async finish(uid: string, req: Request, result: InteractionResult): Promise<string> {
-    const { record, binding } = await this.load(uid, req);
-    const request = record.request.parameters as unknown as AuthorizationRequest;
+    const binding = presentedBinding(req, uid);
+    if (binding === undefined) throw new InteractionNotFoundError();
     const now = this.options.clock.now();
     const nowSeconds = Math.floor(now / 1000);
     if (typeof result.subject !== 'string' || result.subject.length === 0 || result.subject.length > 255) {
@@ -71,35 +71,32 @@ export class InteractionService {
     if (!Number.isInteger(authTime) || authTime > nowSeconds + this.options.clockSkew) {
       throw new TypeError('InteractionService.finish: authTime must be a past time in whole seconds since the epoch');
     }
+    const granted = result.grantedScopes === undefined ? undefined : [...new Set(result.grantedScopes)];
+    const minted = this.codes.mint(now);
+    const host = { sub: result.subject, auth_time: authTime, acr: result.acr, amr: result.amr === undefined ? undefined : [...result.amr] };
+    const record = await this.store.finishInteraction(binding.uidHash, binding.bindingHash, new Date(now), {
+      codeHash: minted.codeHash,
+      grantId: minted.grantId,
+      expiresAt: minted.expiresAt,
+      host,
+      grantedScope: granted?.join(' '),
+    });
+    if (record === undefined) throw new InteractionNotFoundError();
+    const request = record.request.parameters as unknown as AuthorizationRequest;
     const requested = words(request.scope);
-    const granted = result.grantedScopes ?? requested;
-    const notRequested = granted.filter((scope) => !requested.includes(scope));
+    const notRequested = (granted ?? []).filter((scope) => !requested.includes(scope));
     if (notRequested.length > 0) {
+      await this.store.discardCode(minted.codeHash);
       throw new TypeError(`InteractionService.finish: grantedScopes must be requested scopes (not requested: ${notRequested.join(' ')})`);
     }
     const stale =
       (request.max_age !== undefined && authTime + request.max_age < nowSeconds) ||
       (words(request.prompt).includes('login') && authTime * 1000 < record.createdAt.getTime() - 1000);
-    if (stale) return this.end(binding, record, new OAuthError('login_required', 'the end-user must authenticate again'));
-    const grant: AuthorizationGrant = {
-      client_id: record.request.clientId,
-      redirect_uri: request.redirect_uri,
-      scope: requested.filter((scope) => granted.includes(scope)).join(' '),
-      code_challenge: request.code_challenge,
-      code_challenge_method: request.code_challenge_method,
-      sub: result.subject,
-      auth_time: authTime,
-      ...(request.nonce !== undefined && { nonce: request.nonce }),
-      ...(result.acr !== undefined && { acr: result.acr }),
-      ...(result.amr !== undefined && { amr: [...result.amr] }),
-      ...(request.resource !== undefined && { resource: request.resource }),
-      ...(request.max_age !== undefined && { max_age: request.max_age }),
-      ...(record.request.dpopJkt !== null && { dpop_jkt: record.request.dpopJkt }),
-    };
-    const issued = this.codes.mint(grant, now);
-    const done = await this.store.completeInteraction(binding.uidHash, binding.bindingHash, new Date(now), issued.record);
-    if (!done) throw new InteractionNotFoundError();
-    return successRedirect(request.redirect_uri, this.options.issuer, issued.code, request.state);
+    if (stale) {
+      await this.store.discardCode(minted.codeHash);
+      return errorRedirect(request.redirect_uri, this.options.issuer, new OAuthError('login_required', 'the end-user must authenticate again'), request.state);
+    }
+    return successRedirect(request.redirect_uri, this.options.issuer, minted.code, request.state);
   }
 
   /**
@@ -114,7 +111,7 @@ export class InteractionService {
 
   private async end(binding: NewInteraction, record: InteractionRecord, error: OAuthError): Promise<string> {
     const request = record.request.parameters as unknown as AuthorizationRequest;
-    const done = await this.store.completeInteraction(binding.uidHash, binding.bindingHash, new Date(this.options.clock.now()), undefined);
+    const done = await this.store.endInteraction(binding.uidHash, binding.bindingHash, new Date(this.options.clock.now()));
     if (!done) throw new InteractionNotFoundError();
     return errorRedirect(request.redirect_uri, this.options.issuer, error, request.state);
   }

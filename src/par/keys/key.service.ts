@@ -1,3 +1,4 @@
+import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import {
@@ -5,8 +6,6 @@ import {
   createLocalJWKSet,
   exportJWK,
   generateKeyPair,
-  importJWK,
-  type CryptoKey,
   type JSONWebKeySet,
   type JWK,
 } from 'jose';
@@ -18,7 +17,7 @@ import { queryRows } from '../persistence/sql.js';
 export interface SigningKey {
   readonly kid: string;
   readonly alg: string;
-  readonly privateKey: CryptoKey;
+  readonly privateKey: KeyObject;
   readonly publicJwk: JWK;
 }
 
@@ -89,6 +88,6 @@ async function toSigningKey(jwk: JWK): Promise<SigningKey> {
   delete publicPart.key_ops;
   delete publicPart.ext;
   const kid = jwk.kid ?? (await calculateJwkThumbprint(publicPart));
-  const privateKey = (await importJWK({ ...jwk, alg }, alg)) as CryptoKey;
+  const privateKey = createPrivateKey({ key: { ...jwk }, format: 'jwk' });
   return { kid, alg, privateKey, publicJwk: { ...publicPart, kid, alg, use: 'sig' } };
 }

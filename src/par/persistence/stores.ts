@@ -36,13 +36,17 @@ export interface InteractionRecord {
   readonly createdAt: Date;
 }
 
-/** An authorization code about to be stored (only its hash). */
+/**
+ * An authorization code about to be stored when an interaction finishes (only its hash). Its grant is
+ * the request's binding (client, redirect_uri, PKCE, nonce, resource, max_age, dpop_jkt) plus `host`
+ * (who signed in, how) and the granted scope (the requested scope when undefined).
+ */
 export interface NewAuthorizationCode {
   readonly codeHash: string;
-  readonly clientId: string;
   readonly grantId: string;
-  readonly grant: Record<string, unknown>;
   readonly expiresAt: Date;
+  readonly host: Record<string, unknown>;
+  readonly grantedScope: string | undefined;
 }
 
 /** Storage of authorization requests and the interactions (logins) they start. */
@@ -59,11 +63,15 @@ export interface PushedRequestStore {
   /** The live interaction with this uid and browser binding, and its unconsumed request. */
   findInteraction(uidHash: string, bindingHash: string, now: Date): Promise<InteractionRecord | undefined>;
   /**
-   * Ends an interaction and consumes its request exactly once (atomic, across processes), storing
-   * `code` in the same statement when given. False when it was already ended, by this or another
+   * Ends an interaction with a grant: consumes its request exactly once (atomic, across processes) and
+   * stores the code in the same statement. Undefined when it was already ended, by this or another
    * interaction of the same request, or has expired.
    */
-  completeInteraction(uidHash: string, bindingHash: string, now: Date, code: NewAuthorizationCode | undefined): Promise<boolean>;
+  finishInteraction(uidHash: string, bindingHash: string, now: Date, code: NewAuthorizationCode): Promise<InteractionRecord | undefined>;
+  /** Ends an interaction without a grant (denied, or invalid): its request is consumed. False when already ended. */
+  endInteraction(uidHash: string, bindingHash: string, now: Date): Promise<boolean>;
+  /** Deletes a code that must not be redeemed after all (its interaction turned out invalid). */
+  discardCode(codeHash: string): Promise<void>;
   /** Deletes up to `limit` requests (with their interactions) kept past `before`; returns how many. */
   purgeExpired(before: Date, limit: number): Promise<number>;
 }

@@ -136,25 +136,55 @@ export class TypeOrmPushedRequestStore implements PushedRequestStore {
     return row === undefined ? undefined : toInteraction(row);
   }
 
-  async completeInteraction(uidHash: string, bindingHash: string, now: Date, code: NewAuthorizationCode | undefined): Promise<boolean> {
+  async finishInteraction(uidHash: string, bindingHash: string, now: Date, code: NewAuthorizationCode): Promise<InteractionRecord | undefined> {
+    const rows = await queryRows<InteractionRow>(
+      this.dataSource,
+      `WITH i AS (
+         DELETE FROM par_interaction WHERE uid_hash = $1 AND binding_hash = $2 AND expires_at > $3
+         RETURNING request_hash, expires_at, created_at
+       ), r AS (
+         UPDATE par_pushed_request p SET consumed_at = $3 FROM i
+          WHERE p.reference_hash = i.request_hash AND p.consumed_at IS NULL
+         RETURNING ${REQUEST_COLUMNS.replaceAll('r.', 'p.')}, i.expires_at AS interaction_expires_at, i.created_at AS interaction_created_at
+       ), c AS (
+         INSERT INTO par_authorization_code (code_hash, client_id, grant_id, grant_data, expires_at, created_at)
+         SELECT $4, r.client_id, $5, jsonb_strip_nulls($6::jsonb || jsonb_build_object(
+             'client_id', r.client_id,
+             'redirect_uri', r.parameters->'redirect_uri',
+             'scope', COALESCE(to_jsonb($7::text), r.parameters->'scope'),
+             'code_challenge', r.parameters->'code_challenge',
+             'code_challenge_method', r.parameters->'code_challenge_method',
+             'nonce', r.parameters->'nonce',
+             'resource', r.parameters->'resource',
+             'max_age', r.parameters->'max_age',
+             'dpop_jkt', to_jsonb(r.dpop_jkt))), $8, $3
+           FROM r
+         RETURNING code_hash
+       )
+       SELECT * FROM r`,
+      [uidHash, bindingHash, now, code.codeHash, code.grantId, JSON.stringify(code.host), code.grantedScope ?? null, code.expiresAt],
+    );
+    const row = rows[0];
+    return row === undefined ? undefined : toInteraction(row);
+  }
+
+  async endInteraction(uidHash: string, bindingHash: string, now: Date): Promise<boolean> {
     const rows = await queryRows<{ reference_hash: string }>(
       this.dataSource,
       `WITH i AS (
          DELETE FROM par_interaction WHERE uid_hash = $1 AND binding_hash = $2 AND expires_at > $3
          RETURNING request_hash
-       ), r AS (
-         UPDATE par_pushed_request p SET consumed_at = $3 FROM i
-          WHERE p.reference_hash = i.request_hash AND p.consumed_at IS NULL
-         RETURNING p.reference_hash
-       ), c AS (
-         INSERT INTO par_authorization_code (code_hash, client_id, grant_id, grant_data, expires_at, created_at)
-         SELECT $4, $5, $6, $7, $8, $3 FROM r WHERE $4::varchar IS NOT NULL
-         RETURNING code_hash
        )
-       SELECT r.reference_hash FROM r`,
-      [uidHash, bindingHash, now, code?.codeHash ?? null, code?.clientId ?? null, code?.grantId ?? null, code ? JSON.stringify(code.grant) : null, code?.expiresAt ?? null],
+       UPDATE par_pushed_request p SET consumed_at = $3 FROM i
+        WHERE p.reference_hash = i.request_hash AND p.consumed_at IS NULL
+       RETURNING p.reference_hash`,
+      [uidHash, bindingHash, now],
     );
     return rows.length === 1;
+  }
+
+  async discardCode(codeHash: string): Promise<void> {
+    await queryRows(this.dataSource, 'DELETE FROM par_authorization_code WHERE code_hash = $1', [codeHash]);
   }
 
   async purgeExpired(before: Date, limit: number): Promise<number> {

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { SignJWT } from 'jose';
 import { randomToken } from '../common/secrets.js';
 import { KeyService } from '../keys/key.service.js';
+import { signCompactJws } from './jws.js';
 import { PAR_OPTIONS } from '../par.constants.js';
 import type { ResolvedParOptions } from '../par.options.js';
 import { claimsForScopes, PROTECTED_CLAIMS } from './scope-claims.js';
@@ -51,24 +51,23 @@ export class TokenService {
    * starts with the grant id, so that revoking the grant revokes the token (RFC 7009 §2.1).
    * @see https://www.rfc-editor.org/rfc/rfc9068#section-2
    */
-  async accessToken(grant: AccessTokenGrant, now: number): Promise<IssuedAccessToken> {
+  accessToken(grant: AccessTokenGrant, now: number): IssuedAccessToken {
     const key = this.keys.signingKey;
     const iat = Math.floor(now / 1000);
     const jti = `${grant.grantId}.${randomToken(16)}`;
-    const token = await new SignJWT({
+    const payload = {
+      iss: this.options.issuer,
+      sub: grant.sub,
+      aud: grant.resource ?? this.options.accessTokenAudience,
       client_id: grant.clientId,
+      iat,
+      exp: iat + this.options.accessTokenTtl,
+      jti,
       ...(grant.scope !== '' && { scope: grant.scope }),
       ...(grant.authTime !== undefined && { auth_time: grant.authTime }),
       ...(grant.acr !== undefined && { acr: grant.acr }),
-    })
-      .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'at+jwt' })
-      .setIssuer(this.options.issuer)
-      .setSubject(grant.sub)
-      .setAudience(grant.resource ?? this.options.accessTokenAudience)
-      .setIssuedAt(iat)
-      .setExpirationTime(iat + this.options.accessTokenTtl)
-      .setJti(jti)
-      .sign(key.privateKey);
+    };
+    const token = signCompactJws({ alg: key.alg, kid: key.kid, typ: 'at+jwt' }, payload, key.alg, key.privateKey);
     return { token, expiresIn: this.options.accessTokenTtl, jti };
   }
 
@@ -86,19 +85,18 @@ export class TokenService {
     for (const name of requested) {
       if (!PROTECTED_CLAIMS.has(name) && account[name] !== undefined) claims[name] = account[name];
     }
-    return new SignJWT({
+    const payload = {
       ...claims,
+      iss: this.options.issuer,
+      sub: grant.sub,
+      aud: grant.clientId,
+      iat,
+      exp: iat + this.options.idTokenTtl,
       auth_time: grant.authTime,
       ...(grant.nonce !== undefined && { nonce: grant.nonce }),
       ...(grant.acr !== undefined && { acr: grant.acr }),
       ...(grant.amr !== undefined && { amr: [...grant.amr] }),
-    })
-      .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT' })
-      .setIssuer(this.options.issuer)
-      .setSubject(grant.sub)
-      .setAudience(grant.clientId)
-      .setIssuedAt(iat)
-      .setExpirationTime(iat + this.options.idTokenTtl)
-      .sign(key.privateKey);
+    };
+    return signCompactJws({ alg: key.alg, kid: key.kid, typ: 'JWT' }, payload, key.alg, key.privateKey);
   }
 }

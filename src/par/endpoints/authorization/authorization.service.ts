@@ -64,7 +64,7 @@ export class AuthorizationService {
       validateAuthorizationRequest(stored, this.context(client, record.request.credentialed));
     } catch (error) {
       // The request cannot go on: end it, so that its request_uri is dead.
-      await this.store.completeInteraction(binding.stored.uidHash, binding.stored.bindingHash, new Date(now), undefined);
+      await this.store.endInteraction(binding.stored.uidHash, binding.stored.bindingHash, new Date(now));
       throw this.redirectable(error, stored, client, record.request.credentialed);
     }
     return this.toInteraction(binding, record, now);
