@@ -22,11 +22,11 @@ export interface DemoSession {
 export class DemoSessions {
   private readonly sessions = new Map<string, DemoSession & { expires: number }>();
 
-  start(res: Response, user: DemoUser): DemoSession {
+  start(res: Response, user: DemoUser, secure: boolean): DemoSession {
     const id = randomBytes(32).toString('base64url');
     const session = { user, authTime: Math.floor(Date.now() / 1000), expires: Date.now() + LIFETIME_SECONDS * 1000 };
     this.sessions.set(id, session);
-    res.append('Set-Cookie', `${COOKIE}=${id}; Path=/; Max-Age=${LIFETIME_SECONDS}; HttpOnly; SameSite=Lax`);
+    res.append('Set-Cookie', `${COOKIE}=${id}; Path=/; Max-Age=${LIFETIME_SECONDS}; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`);
     return session;
   }
 

@@ -212,13 +212,10 @@ describe('resolveParOptions', () => {
     it('clients[1].client_id: duplicate', () => {
       expectRejected(valid({ clients: [BASIC, { ...JWT_CLIENT, client_id: BASIC.client_id }] }), 'clients[1].client_id', /duplicates client "basic-client"/);
     });
-    // BUG (src/par/clients/client.ts normalizeClient): a non-string `scope` or a JWK Set entry that is
-    // not an object fail with a bare TypeError ("metadata.scope.split is not a function", "Cannot use
-    // 'in' operator ...") that names no option. `it.fails` until fixed; then make these `it`.
-    it.fails('clients[0].scope: not a string (BUG: TypeError instead)', () => {
+    it('clients[0].scope: not a string', () => {
       expectRejected(loose({ ...valid(), clients: [{ ...BASIC, scope: ['openid'] }] }), 'clients[0].scope');
     });
-    it.fails('clients[0].jwks.keys[0]: not an object (BUG: TypeError instead)', () => {
+    it('clients[0].jwks.keys[0]: not an object', () => {
       expectRejected(loose({ ...valid(), clients: [{ ...JWT_CLIENT, jwks: { keys: [null] } }] }), 'clients[0].jwks.keys[0]');
     });
     it('clients[0].client_id: missing, empty or not printable ASCII', () => {

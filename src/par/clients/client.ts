@@ -92,6 +92,7 @@ export function normalizeClient(metadata: ClientMetadata, where: string): Client
   if (jwks !== undefined) {
     if (typeof jwks !== 'object' || jwks === null || !Array.isArray(jwks.keys)) fail('jwks', 'must be a JWK Set ({ keys: [...] })');
     jwks.keys.forEach((key: JWK, i: number) => {
+      if (typeof key !== 'object' || key === null || Array.isArray(key)) fail(`jwks.keys[${i}]`, 'must be a JWK object');
       if (PRIVATE_JWK_MEMBERS.some((m) => m in key)) fail(`jwks.keys[${i}]`, 'must be a public key (it has private members)');
     });
   }
@@ -106,6 +107,7 @@ export function normalizeClient(metadata: ClientMetadata, where: string): Client
   });
   const grantTypes = stringSet(metadata.grant_types ?? ['authorization_code'], `${where}.grant_types`);
   const responseTypes = stringSet(metadata.response_types ?? ['code'], `${where}.response_types`);
+  if (metadata.scope !== undefined && typeof metadata.scope !== 'string') fail('scope', 'must be a space-separated string of scopes');
   const scopes = metadata.scope === undefined ? undefined : new Set(metadata.scope.split(' ').filter(Boolean));
   return {
     id,

@@ -15,13 +15,14 @@ export class FormBodyMiddleware implements NestMiddleware {
   constructor(@Inject(PAR_OPTIONS) private readonly options: ResolvedParOptions) {}
 
   use(req: Request, res: Response, next: NextFunction): void {
-    if (req.body !== undefined || req.method === 'GET' || req.method === 'HEAD' || !req.is('application/x-www-form-urlencoded')) {
-      next();
-      return;
-    }
+    // The limit holds whoever parses the body: the host's parser may have read it already.
     const declared = Number(req.headers['content-length'] ?? '0');
     if (declared > this.options.maxBodyBytes) {
       this.reject(req, res, tooLarge(this.options.maxBodyBytes));
+      return;
+    }
+    if (req.body !== undefined || req.method === 'GET' || req.method === 'HEAD' || !req.is('application/x-www-form-urlencoded')) {
+      next();
       return;
     }
     const chunks: Buffer[] = [];

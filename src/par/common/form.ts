@@ -27,8 +27,9 @@ export function readQuery(req: Request): Params {
 }
 
 /**
- * Turns a parsed body or query into {@link Params}. An array is a duplicated parameter; a nested object
- * (the host's `qs` parser turns `a[b]=c` into one) is not a valid OAuth parameter value.
+ * Turns a parsed body or query into {@link Params}. An array is a duplicated parameter. A nested object
+ * is what the host's `qs` parser makes of bracketed names (`a[b]=c`): parameters we do not know, ignored
+ * as with our own parser (RFC 6749 §3.1), so a request means the same whoever parsed it.
  */
 export function toParams(source: unknown): Params {
   const params = new Map<string, string>();
@@ -36,8 +37,7 @@ export function toParams(source: unknown): Params {
   if (typeof source !== 'object') throw invalidRequest('malformed request parameters');
   for (const [name, value] of Object.entries(source as Record<string, unknown>)) {
     if (Array.isArray(value)) throw invalidRequest(`parameter ${safeName(name)} is duplicated`);
-    if (typeof value !== 'string') throw invalidRequest(`parameter ${safeName(name)} must be a single string value`);
-    params.set(name, value);
+    if (typeof value === 'string') params.set(name, value);
   }
   return params;
 }

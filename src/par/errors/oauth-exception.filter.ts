@@ -21,36 +21,55 @@ export function sendOAuthJson(
   res.send(JSON.stringify(body));
 }
 
+const logger = new Logger('ParModule');
+
 /**
  * Maps whatever an OAuth endpoint throws to an RFC 6749 §5.2 error: an {@link OAuthError} as it is,
  * a Nest HttpException to the closest OAuth code, and anything else to a fixed 500 `server_error`
- * (logged without the request, which may hold secrets). Scoped to our controllers with `@UseFilters`,
- * so the host's global filters never see, and never reshape, our errors.
+ * (logged without the request, which may hold secrets).
+ */
+export function toOAuthError(exception: unknown): OAuthError {
+  if (exception instanceof OAuthError) return exception;
+  if (exception instanceof HttpException) {
+    const status = exception.getStatus();
+    if (status === 413) return new OAuthError('invalid_request', 'request body too large', 413);
+    if (status === 405) return new OAuthError('invalid_request', 'method not allowed', 405);
+    if (status === 429) return new OAuthError('temporarily_unavailable', 'too many requests', 429);
+    if (status < 500) return new OAuthError('invalid_request', 'malformed request', status);
+  }
+  const name = exception instanceof Error ? exception.name : typeof exception;
+  const stack = exception instanceof Error ? exception.stack : undefined;
+  logger.error(`unexpected ${name} in an OAuth endpoint`, stack);
+  return new OAuthError('server_error', 'the server could not complete the request', 500);
+}
+
+/** Writes the error answer for whatever an endpoint threw. */
+export function sendOAuthError(res: Response, exception: unknown): void {
+  const error = toOAuthError(exception);
+  if (res.headersSent) return;
+  sendOAuthJson(res, error.status, error.toJSON(), error.headers);
+}
+
+/**
+ * Runs an endpoint's work and writes its error answer itself, inside the handler: a host's global
+ * interceptor sees a handler's thrown errors before any filter, and could reshape them.
+ */
+export async function answerOAuth(res: Response, work: () => Promise<void> | void): Promise<void> {
+  try {
+    await work();
+  } catch (exception) {
+    sendOAuthError(res, exception);
+  }
+}
+
+/**
+ * The backstop for what escapes a handler (a guard or pipe of the host, say), scoped to our
+ * controllers with `@UseFilters`, so the host's global filters never see, and never reshape, our errors.
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
  */
 @Catch()
 export class OAuthExceptionFilter implements ExceptionFilter {
-  private readonly logger = new Logger('ParModule');
-
   catch(exception: unknown, host: ArgumentsHost): void {
-    const res = host.switchToHttp().getResponse<Response>();
-    const error = this.toOAuthError(exception);
-    if (res.headersSent) return;
-    sendOAuthJson(res, error.status, error.toJSON(), error.headers);
-  }
-
-  private toOAuthError(exception: unknown): OAuthError {
-    if (exception instanceof OAuthError) return exception;
-    if (exception instanceof HttpException) {
-      const status = exception.getStatus();
-      if (status === 413) return new OAuthError('invalid_request', 'request body too large', 413);
-      if (status === 405) return new OAuthError('invalid_request', 'method not allowed', 405);
-      if (status === 429) return new OAuthError('temporarily_unavailable', 'too many requests', 429);
-      if (status < 500) return new OAuthError('invalid_request', 'malformed request', status);
-    }
-    const name = exception instanceof Error ? exception.name : typeof exception;
-    const stack = exception instanceof Error ? exception.stack : undefined;
-    this.logger.error(`unexpected ${name} in an OAuth endpoint`, stack);
-    return new OAuthError('server_error', 'the server could not complete the request', 500);
+    sendOAuthError(host.switchToHttp().getResponse<Response>(), exception);
   }
 }

@@ -89,9 +89,12 @@ export class InteractionService {
       await this.store.discardCode(minted.codeHash);
       throw new TypeError(`InteractionService.finish: grantedScopes must be requested scopes (not requested: ${notRequested.join(' ')})`);
     }
+    // max_age counts from the authorization request (OIDC Core §3.1.2.1), i.e. when the interaction
+    // started, not from the moment the user clicks Approve; prompt=login wants a login after that too.
+    const startedSeconds = Math.floor(record.createdAt.getTime() / 1000);
     const stale =
-      (request.max_age !== undefined && authTime + request.max_age < nowSeconds) ||
-      (words(request.prompt).includes('login') && authTime * 1000 < record.createdAt.getTime() - 1000);
+      (request.max_age !== undefined && authTime + request.max_age < startedSeconds) ||
+      (words(request.prompt).includes('login') && authTime < startedSeconds);
     if (stale) {
       await this.store.discardCode(minted.codeHash);
       return errorRedirect(request.redirect_uri, this.options.issuer, new OAuthError('login_required', 'the end-user must authenticate again'), request.state);

@@ -2,7 +2,7 @@ import { Controller, Get, Inject, Post, Req, Res, UseFilters } from '@nestjs/com
 import type { Request, Response } from 'express';
 import { readFormBody, readQuery, type Params } from '../../common/form.js';
 import { OAuthError } from '../../errors/oauth-error.js';
-import { NO_STORE_HEADERS, OAuthExceptionFilter, sendOAuthJson } from '../../errors/oauth-exception.filter.js';
+import { NO_STORE_HEADERS, OAuthExceptionFilter, sendOAuthError, sendOAuthJson } from '../../errors/oauth-exception.filter.js';
 import { RedirectableError } from '../../errors/redirectable-error.js';
 import { ENDPOINT_PATHS, PAR_OPTIONS } from '../../par.constants.js';
 import type { ResolvedParOptions } from '../../par.options.js';
@@ -42,7 +42,7 @@ export class AuthorizationController {
         res.set(NO_STORE_HEADERS).redirect(303, errorRedirect(error.redirectUri, this.options.issuer, error.oauthError, error.state));
         return;
       }
-      if (!(error instanceof OAuthError)) throw error;
+      if (!(error instanceof OAuthError)) return sendOAuthError(res, error);
       if (req.accepts(['json', 'html']) === 'html') {
         res.status(error.status).set(NO_STORE_HEADERS).type('html').send(errorPage(error));
         return;

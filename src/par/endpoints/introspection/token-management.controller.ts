@@ -2,7 +2,7 @@ import { All, Controller, Post, Req, Res, UseFilters } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { readFormBody } from '../../common/form.js';
 import { OAuthError } from '../../errors/oauth-error.js';
-import { NO_STORE_HEADERS, OAuthExceptionFilter, sendOAuthJson } from '../../errors/oauth-exception.filter.js';
+import { answerOAuth, NO_STORE_HEADERS, OAuthExceptionFilter, sendOAuthError, sendOAuthJson } from '../../errors/oauth-exception.filter.js';
 import { ENDPOINT_PATHS } from '../../par.constants.js';
 import { RevocationService } from '../revocation/revocation.service.js';
 import { IntrospectionService } from './introspection.service.js';
@@ -18,18 +18,20 @@ export class TokenManagementController {
 
   @Post(ENDPOINT_PATHS.introspection)
   async introspect(@Req() req: Request, @Res() res: Response): Promise<void> {
-    sendOAuthJson(res, 200, await this.introspection.introspect(req, readFormBody(req)));
+    await answerOAuth(res, async () => sendOAuthJson(res, 200, await this.introspection.introspect(req, readFormBody(req))));
   }
 
   /** RFC 7009 §2.2: 200 with an empty body, whether or not the token was known. */
   @Post(ENDPOINT_PATHS.revocation)
   async revoke(@Req() req: Request, @Res() res: Response): Promise<void> {
-    await this.revocation.revoke(req, readFormBody(req));
-    res.status(200).set(NO_STORE_HEADERS).end();
+    await answerOAuth(res, async () => {
+      await this.revocation.revoke(req, readFormBody(req));
+      res.status(200).set(NO_STORE_HEADERS).end();
+    });
   }
 
   @All([ENDPOINT_PATHS.introspection, ENDPOINT_PATHS.revocation])
-  methodNotAllowed(): never {
-    throw new OAuthError('invalid_request', 'this endpoint accepts POST only', 405, { Allow: 'POST' });
+  methodNotAllowed(@Res() res: Response): void {
+    sendOAuthError(res, new OAuthError('invalid_request', 'this endpoint accepts POST only', 405, { Allow: 'POST' }));
   }
 }

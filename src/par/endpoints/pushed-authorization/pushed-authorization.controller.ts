@@ -2,7 +2,7 @@ import { All, Controller, Post, Req, Res, UseFilters } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { readFormBody } from '../../common/form.js';
 import { OAuthError } from '../../errors/oauth-error.js';
-import { OAuthExceptionFilter, sendOAuthJson } from '../../errors/oauth-exception.filter.js';
+import { answerOAuth, OAuthExceptionFilter, sendOAuthError, sendOAuthJson } from '../../errors/oauth-exception.filter.js';
 import { ENDPOINT_PATHS } from '../../par.constants.js';
 import { PushedAuthorizationService } from './pushed-authorization.service.js';
 
@@ -17,13 +17,12 @@ export class PushedAuthorizationController {
 
   @Post(ENDPOINT_PATHS.pushedAuthorization)
   async push(@Req() req: Request, @Res() res: Response): Promise<void> {
-    const result = await this.service.push(req, readFormBody(req));
-    sendOAuthJson(res, 201, result);
+    await answerOAuth(res, async () => sendOAuthJson(res, 201, await this.service.push(req, readFormBody(req))));
   }
 
   /** RFC 9126 §2.3: any other method is 405. */
   @All(ENDPOINT_PATHS.pushedAuthorization)
-  methodNotAllowed(): never {
-    throw new OAuthError('invalid_request', 'the pushed authorization request endpoint accepts POST only', 405, { Allow: 'POST' });
+  methodNotAllowed(@Res() res: Response): void {
+    sendOAuthError(res, new OAuthError('invalid_request', 'the pushed authorization request endpoint accepts POST only', 405, { Allow: 'POST' }));
   }
 }

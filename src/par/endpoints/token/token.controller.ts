@@ -2,7 +2,7 @@ import { All, Controller, Post, Req, Res, UseFilters } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { readFormBody } from '../../common/form.js';
 import { OAuthError } from '../../errors/oauth-error.js';
-import { OAuthExceptionFilter, sendOAuthJson } from '../../errors/oauth-exception.filter.js';
+import { answerOAuth, OAuthExceptionFilter, sendOAuthError, sendOAuthJson } from '../../errors/oauth-exception.filter.js';
 import { ENDPOINT_PATHS } from '../../par.constants.js';
 import { TokenEndpointService } from './token.service.js';
 
@@ -14,11 +14,11 @@ export class TokenController {
 
   @Post(ENDPOINT_PATHS.token)
   async token(@Req() req: Request, @Res() res: Response): Promise<void> {
-    sendOAuthJson(res, 200, await this.service.exchange(req, readFormBody(req)));
+    await answerOAuth(res, async () => sendOAuthJson(res, 200, await this.service.exchange(req, readFormBody(req))));
   }
 
   @All(ENDPOINT_PATHS.token)
-  methodNotAllowed(): never {
-    throw new OAuthError('invalid_request', 'the token endpoint accepts POST only', 405, { Allow: 'POST' });
+  methodNotAllowed(@Res() res: Response): void {
+    sendOAuthError(res, new OAuthError('invalid_request', 'the token endpoint accepts POST only', 405, { Allow: 'POST' }));
   }
 }

@@ -1,0 +1,283 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { sha256 } from '../../src/par/common/secrets.js';
+import { PurgeService } from '../../src/par/index.js';
+import { PUSHED_REQUEST_STORE, REPLAY_STORE } from '../../src/par/par.constants.js';
+import type { NewAuthorizationCode, NewInteraction, NewPushedRequest, PushedRequestStore, ReplayStore } from '../../src/par/persistence/stores.js';
+import { BASIC_CLIENT } from '../fixtures/clients.js';
+import { createTestApp, type TestApp } from '../support/app.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+
+/** "Now" of the app's clock (used by the purge) and of the store calls below. */
+const NOW = Date.parse('2030-01-01T00:00:00.000Z');
+const SECOND = 1000;
+const MINUTE = 60 * SECOND;
+const HOUR = 60 * MINUTE;
+/** How long the login started by a request's first use may run, as the stores take it. */
+const INTERACTION_TTL = 10 * MINUTE;
+
+const hash = (): string => sha256(randomBytes(32).toString('base64url'));
+
+/** A pushed request expiring at `expiresAt`, with a random reference hash. */
+function pushedRequest(expiresAt: number, createdAt = expiresAt - MINUTE): NewPushedRequest {
+  return {
+    referenceHash: hash(),
+    clientId: BASIC_CLIENT.client_id,
+    parameters: { client_id: BASIC_CLIENT.client_id, response_type: 'code', redirect_uri: BASIC_CLIENT.redirect_uris[0], scope: 'openid', state: 'ü∑ "quoted"' },
+    dpopJkt: null,
+    credentialed: true,
+    expiresAt: new Date(expiresAt),
+    createdAt: new Date(createdAt),
+  };
+}
+
+/** A new browser binding (hashes of an interaction uid and of its cookie secret). */
+const binding = (): NewInteraction => ({ uidHash: hash(), bindingHash: hash() });
+
+/** An authorization code expiring at `expiresAt`. */
+const authorizationCode = (expiresAt: number): NewAuthorizationCode => ({
+  codeHash: hash(),
+  grantId: hash(),
+  expiresAt: new Date(expiresAt),
+  host: { sub: 'user-1' },
+  grantedScope: 'openid',
+});
+
+describe('PostgreSQL stores (one atomic statement per operation)', () => {
+  let db: TestDatabase;
+  let t: TestApp;
+  let requests: PushedRequestStore;
+  let replay: ReplayStore;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    t = await createTestApp({ database: db, par: { clients: [BASIC_CLIENT], clock: { now: () => NOW } } });
+    requests = t.app.get<PushedRequestStore>(PUSHED_REQUEST_STORE);
+    replay = t.app.get<ReplayStore>(REPLAY_STORE);
+  });
+  afterAll(async () => {
+    await t?.close();
+    await db?.drop();
+  });
+
+  const open = (request: NewPushedRequest, now: number, interaction = binding()) =>
+    requests.openInteraction(request.referenceHash, request.clientId, interaction, new Date(now), INTERACTION_TTL);
+  /**
+   * Ends an interaction, consuming its request: with a code (`finishInteraction`) or without one
+   * (`endInteraction`). True when this call consumed it.
+   */
+  const complete = async (interaction: NewInteraction, now: number, code?: NewAuthorizationCode): Promise<boolean> =>
+    code === undefined
+      ? requests.endInteraction(interaction.uidHash, interaction.bindingHash, new Date(now))
+      : (await requests.finishInteraction(interaction.uidHash, interaction.bindingHash, new Date(now), code)) !== undefined;
+  const consumedAt = async (request: NewPushedRequest): Promise<(number | null)[]> =>
+    (await db.query<{ consumed_at: Date | null }>('SELECT consumed_at FROM par_pushed_request WHERE reference_hash = $1', [request.referenceHash])).map((r) =>
+      r.consumed_at === null ? null : new Date(r.consumed_at).getTime(),
+    );
+
+  describe('PushedRequestStore: a pushed request is consumed exactly once', () => {
+    it('20 concurrent completions of interactions of one request: exactly one consumes it and stores its code', async () => {
+      const request = pushedRequest(NOW + MINUTE);
+      await requests.insert(request);
+      const interactions = Array.from({ length: 20 }, binding);
+      // Opening it again (reload, other browser) is allowed while the first login runs.
+      const opened = await Promise.all(interactions.map((interaction) => open(request, NOW, interaction)));
+      expect(opened.every((record) => record !== undefined)).toBe(true);
+      expect(opened[0]?.request).toEqual({ ...request, firstUsedAt: new Date(NOW), consumedAt: null });
+      expect(opened[0]?.expiresAt).toEqual(new Date(NOW + INTERACTION_TTL));
+
+      const attempts = interactions.map((interaction) => ({ interaction, code: authorizationCode(NOW + MINUTE) }));
+      const results = await Promise.all(attempts.map(({ interaction, code }) => complete(interaction, NOW + SECOND, code)));
+      expect(results.filter(Boolean)).toHaveLength(1);
+      expect(await consumedAt(request)).toEqual([NOW + SECOND]);
+      const stored = await db.query<{ code_hash: string; client_id: string }>('SELECT code_hash, client_id FROM par_authorization_code WHERE code_hash = ANY($1)', [
+        attempts.map(({ code }) => code.codeHash),
+      ]);
+      expect(stored).toEqual([{ code_hash: attempts[results.indexOf(true)]?.code.codeHash, client_id: request.clientId }]);
+    });
+
+    it('20 concurrent endings of the same interaction, with and without a code: exactly one succeeds', async () => {
+      const request = pushedRequest(NOW + MINUTE);
+      await requests.insert(request);
+      const interaction = binding();
+      expect(await open(request, NOW, interaction)).toBeDefined();
+      const results = await Promise.all(Array.from({ length: 20 }, (_, n) => (n % 2 === 0 ? complete(interaction, NOW) : complete(interaction, NOW, authorizationCode(NOW + MINUTE)))));
+      expect(results.filter(Boolean)).toHaveLength(1);
+    });
+
+    it('a consumed request can be neither opened nor found again', async () => {
+      const request = pushedRequest(NOW + MINUTE);
+      await requests.insert(request);
+      const first = binding();
+      const second = binding();
+      expect(await open(request, NOW, first)).toBeDefined();
+      expect(await open(request, NOW, second)).toBeDefined();
+      expect(await complete(first, NOW)).toBe(true);
+      expect(await open(request, NOW)).toBeUndefined();
+      expect(await requests.findInteraction(second.uidHash, second.bindingHash, new Date(NOW))).toBeUndefined();
+      expect(await complete(second, NOW)).toBe(false);
+    });
+
+    it('gives nothing for an unknown reference or another client', async () => {
+      const request = pushedRequest(NOW + MINUTE);
+      await requests.insert(request);
+      expect(await requests.openInteraction(hash(), request.clientId, binding(), new Date(NOW), INTERACTION_TTL)).toBeUndefined();
+      expect(await requests.openInteraction(request.referenceHash, 'other-client', binding(), new Date(NOW), INTERACTION_TTL)).toBeUndefined();
+      expect(await open(request, NOW)).toBeDefined();
+    });
+
+    it('gives nothing once expired at the given now, and leaves the row unused', async () => {
+      const request = pushedRequest(NOW);
+      await requests.insert(request);
+      expect(await open(request, NOW + SECOND)).toBeUndefined();
+      expect(await open(request, NOW)).toBeUndefined();
+      const rows = await db.query<{ first_used_at: Date | null; consumed_at: Date | null }>(
+        'SELECT first_used_at, consumed_at FROM par_pushed_request WHERE reference_hash = $1',
+        [request.referenceHash],
+      );
+      expect(rows).toEqual([{ first_used_at: null, consumed_at: null }]);
+      // A millisecond before expiry it is still good.
+      expect((await open(request, NOW - 1))?.request.referenceHash).toBe(request.referenceHash);
+    });
+
+    it('after its first use, reopens only while that login runs (interaction TTL), not past it', async () => {
+      const request = pushedRequest(NOW + MINUTE);
+      await requests.insert(request);
+      const first = binding();
+      expect(await open(request, NOW, first)).toBeDefined();
+      // Past expires_at but within the login started by the first use.
+      expect((await open(request, NOW + 5 * MINUTE))?.expiresAt).toEqual(new Date(NOW + INTERACTION_TTL));
+      expect(await open(request, NOW + INTERACTION_TTL)).toBeUndefined();
+      expect(await requests.findInteraction(first.uidHash, first.bindingHash, new Date(NOW + INTERACTION_TTL - 1))).toBeDefined();
+      expect(await requests.findInteraction(first.uidHash, first.bindingHash, new Date(NOW + INTERACTION_TTL))).toBeUndefined();
+      expect(await complete(first, NOW + INTERACTION_TTL)).toBe(false);
+      expect(await consumedAt(request)).toEqual([null]);
+    });
+
+    it('finds an interaction only with its own browser binding', async () => {
+      const request = pushedRequest(NOW + MINUTE);
+      await requests.insert(request);
+      const interaction = binding();
+      await open(request, NOW, interaction);
+      expect(await requests.findInteraction(interaction.uidHash, hash(), new Date(NOW))).toBeUndefined();
+      expect(await complete({ uidHash: interaction.uidHash, bindingHash: hash() }, NOW)).toBe(false);
+      expect(await complete({ uidHash: interaction.uidHash, bindingHash: hash() }, NOW, authorizationCode(NOW + MINUTE))).toBe(false);
+      expect((await requests.findInteraction(interaction.uidHash, interaction.bindingHash, new Date(NOW)))?.request.referenceHash).toBe(request.referenceHash);
+    });
+  });
+
+  describe('ReplayStore.firstUse', () => {
+    it('answers true to exactly one of 20 concurrent uses of a key', async () => {
+      const key = `client_assertion\n${BASIC_CLIENT.client_id}\n${randomBytes(8).toString('hex')}`;
+      const results = await Promise.all(Array.from({ length: 20 }, () => replay.firstUse(key, new Date(NOW + MINUTE), new Date(NOW))));
+      expect(results.filter(Boolean)).toHaveLength(1);
+      const rows = await db.query<{ key_hash: string }>('SELECT key_hash FROM par_used_jti WHERE key_hash = $1', [sha256(key)]);
+      expect(rows).toHaveLength(1);
+    });
+
+    it('keeps only a hash of the key', async () => {
+      const key = `client_assertion\nplain-${randomBytes(8).toString('hex')}`;
+      expect(await replay.firstUse(key, new Date(NOW + MINUTE), new Date(NOW))).toBe(true);
+      const rows = await db.query<{ n: number }>("SELECT count(*)::int AS n FROM par_used_jti WHERE key_hash = $1 OR key_hash LIKE '%plain-%'", [key]);
+      expect(rows).toEqual([{ n: 0 }]);
+    });
+
+    it('refuses a replay while remembered and lets an expired key be used again', async () => {
+      const key = `jti-${randomBytes(8).toString('hex')}`;
+      const expiresAt = NOW + MINUTE;
+      expect(await replay.firstUse(key, new Date(expiresAt), new Date(NOW))).toBe(true);
+      expect(await replay.firstUse(key, new Date(expiresAt + HOUR), new Date(expiresAt - 1))).toBe(false);
+      // Expired: used again, remembered until its new expiry.
+      expect(await replay.firstUse(key, new Date(expiresAt + HOUR), new Date(expiresAt + 1))).toBe(true);
+      const rows = await db.query<{ expires_at: Date }>('SELECT expires_at FROM par_used_jti WHERE key_hash = $1', [sha256(key)]);
+      expect(rows.map((r) => new Date(r.expires_at).getTime())).toEqual([expiresAt + HOUR]);
+      expect(await replay.firstUse(key, new Date(expiresAt + 2 * HOUR), new Date(expiresAt + 2))).toBe(false);
+    });
+
+    it('lets exactly one of 20 concurrent uses of an expired key take it over', async () => {
+      const key = `jti-${randomBytes(8).toString('hex')}`;
+      expect(await replay.firstUse(key, new Date(NOW), new Date(NOW - MINUTE))).toBe(true);
+      const results = await Promise.all(Array.from({ length: 20 }, () => replay.firstUse(key, new Date(NOW + HOUR), new Date(NOW + SECOND))));
+      expect(results.filter(Boolean)).toHaveLength(1);
+    });
+
+    it('keeps keys apart', async () => {
+      const suffix = randomBytes(8).toString('hex');
+      expect(await replay.firstUse(`a-${suffix}`, new Date(NOW + MINUTE), new Date(NOW))).toBe(true);
+      expect(await replay.firstUse(`b-${suffix}`, new Date(NOW + MINUTE), new Date(NOW))).toBe(true);
+    });
+  });
+
+  describe('PurgeService.purgeOnce', () => {
+    beforeEach(async () => {
+      await db.query('DELETE FROM par_interaction');
+      await db.query('DELETE FROM par_pushed_request');
+      await db.query('DELETE FROM par_authorization_code');
+      await db.query('DELETE FROM par_used_jti');
+    });
+
+    it('deletes rows an hour past their end (requests, codes) or past expiry (replay), and keeps the rest', async () => {
+      const purge = t.app.get(PurgeService);
+      const unused = {
+        expiredTwoHoursAgo: pushedRequest(NOW - 2 * HOUR),
+        expiredJustOverAnHourAgo: pushedRequest(NOW - HOUR - SECOND),
+        expiredHalfAnHourAgo: pushedRequest(NOW - 30 * MINUTE),
+        live: pushedRequest(NOW + MINUTE),
+      };
+      for (const request of Object.values(unused)) await requests.insert(request);
+      // Used three hours ago, its login ended 10 minutes later: gone, with its code and the
+      // interaction another browser abandoned.
+      const oldUsed = pushedRequest(NOW - 3 * HOUR + MINUTE);
+      await requests.insert(oldUsed);
+      const oldInteraction = binding();
+      await open(oldUsed, NOW - 3 * HOUR, oldInteraction);
+      await open(oldUsed, NOW - 3 * HOUR);
+      const oldCode = authorizationCode(NOW - 3 * HOUR + 2 * MINUTE);
+      expect(await complete(oldInteraction, NOW - 3 * HOUR + MINUTE, oldCode)).toBe(true);
+      // Expired 70 minutes ago, but first used just before and its (long) login still runs: kept.
+      const longLogin = pushedRequest(NOW - 70 * MINUTE);
+      await requests.insert(longLogin);
+      const longInteraction = binding();
+      await requests.openInteraction(longLogin.referenceHash, longLogin.clientId, longInteraction, new Date(NOW - 71 * MINUTE), 2 * HOUR);
+      // A code that expired half an hour ago is still kept (replays of it are recognised).
+      const recent = pushedRequest(NOW + MINUTE);
+      await requests.insert(recent);
+      const recentInteraction = binding();
+      await open(recent, NOW - 40 * MINUTE, recentInteraction);
+      const recentCode = authorizationCode(NOW - 30 * MINUTE);
+      expect(await complete(recentInteraction, NOW - 39 * MINUTE, recentCode)).toBe(true);
+      const jtis = { expired: 'jti-expired', live: 'jti-live' };
+      await replay.firstUse(jtis.expired, new Date(NOW - SECOND), new Date(NOW - MINUTE));
+      await replay.firstUse(jtis.live, new Date(NOW + MINUTE), new Date(NOW - MINUTE));
+
+      // Requests: two unused + oldUsed; codes: oldCode; replay: one.
+      expect(await purge.purgeOnce()).toBe(5);
+
+      const remaining = await db.query<{ reference_hash: string }>('SELECT reference_hash FROM par_pushed_request');
+      expect(remaining.map((r) => r.reference_hash).sort()).toEqual(
+        [unused.expiredHalfAnHourAgo.referenceHash, unused.live.referenceHash, longLogin.referenceHash, recent.referenceHash].sort(),
+      );
+      const interactions = await db.query<{ uid_hash: string }>('SELECT uid_hash FROM par_interaction');
+      expect(interactions).toEqual([{ uid_hash: longInteraction.uidHash }]);
+      const codes = await db.query<{ code_hash: string }>('SELECT code_hash FROM par_authorization_code');
+      expect(codes).toEqual([{ code_hash: recentCode.codeHash }]);
+      const used = await db.query<{ key_hash: string }>('SELECT key_hash FROM par_used_jti');
+      expect(used).toEqual([{ key_hash: sha256(jtis.live) }]);
+      expect(await purge.purgeOnce()).toBe(0);
+    });
+
+    it('deletes more than one batch in a run', async () => {
+      await db.query(`INSERT INTO par_used_jti (key_hash, expires_at) SELECT 'k' || g, $1 FROM generate_series(1, 1234) AS g`, [new Date(NOW - MINUTE)]);
+      await db.query(
+        `INSERT INTO par_pushed_request (reference_hash, client_id, parameters, expires_at, retain_until, created_at)
+         SELECT 'r' || g, 'c', '{}'::jsonb, $1, $1, $1 FROM generate_series(1, 777) AS g`,
+        [new Date(NOW - 2 * HOUR)],
+      );
+      await replay.firstUse('jti-live', new Date(NOW + MINUTE), new Date(NOW));
+
+      expect(await t.app.get(PurgeService).purgeOnce()).toBe(1234 + 777);
+      expect(await db.query('SELECT count(*)::int AS n FROM par_used_jti')).toEqual([{ n: 1 }]);
+      expect(await db.query('SELECT count(*)::int AS n FROM par_pushed_request')).toEqual([{ n: 0 }]);
+    });
+  });
+});
