@@ -22,6 +22,8 @@ export interface SigningKey {
 }
 
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k', 'oth'] as const;
+/** The row that holds the development key (its JWK has its own kid, the thumbprint). */
+const DEVELOPMENT_KEY_ROW = 'development';
 
 /**
  * The server's signing keys: the configured `signingKeys` (the first signs, all are published), or,
@@ -66,16 +68,22 @@ export class KeyService implements OnModuleInit {
     return this.localSet;
   }
 
+  /**
+   * The development key lives in one fixed row: the first instance to insert it wins, atomically, and
+   * every instance (and restart) then reads the same key.
+   */
   private async developmentKey(): Promise<JWK> {
-    const existing = await queryRows<{ private_jwk: JWK }>(this.dataSource, 'SELECT private_jwk FROM par_signing_key ORDER BY created_at, kid LIMIT 1', []);
+    const existing = await queryRows<{ private_jwk: JWK }>(this.dataSource, 'SELECT private_jwk FROM par_signing_key WHERE kid = $1', [DEVELOPMENT_KEY_ROW]);
     if (existing[0]) return existing[0].private_jwk;
     const { privateKey } = await generateKeyPair('ES256', { extractable: true });
     const jwk = await exportJWK(privateKey);
-    const kid = await calculateJwkThumbprint(jwk);
-    const candidate: JWK = { ...jwk, kid, alg: 'ES256', use: 'sig' };
-    // Another instance may be doing the same right now: the first key stored wins for everyone.
-    await queryRows(this.dataSource, 'INSERT INTO par_signing_key (kid, private_jwk, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [kid, JSON.stringify(candidate), new Date()]);
-    const stored = await queryRows<{ private_jwk: JWK }>(this.dataSource, 'SELECT private_jwk FROM par_signing_key ORDER BY created_at, kid LIMIT 1', []);
+    const candidate: JWK = { ...jwk, kid: await calculateJwkThumbprint(jwk), alg: 'ES256', use: 'sig' };
+    await queryRows(this.dataSource, 'INSERT INTO par_signing_key (kid, private_jwk, created_at) VALUES ($1, $2, $3) ON CONFLICT (kid) DO NOTHING', [
+      DEVELOPMENT_KEY_ROW,
+      JSON.stringify(candidate),
+      new Date(),
+    ]);
+    const stored = await queryRows<{ private_jwk: JWK }>(this.dataSource, 'SELECT private_jwk FROM par_signing_key WHERE kid = $1', [DEVELOPMENT_KEY_ROW]);
     this.logger.warn('no signingKeys configured: using a generated development key kept in the database. Configure signingKeys in production.');
     return stored[0]?.private_jwk ?? candidate;
   }

@@ -4,6 +4,9 @@ import { sha256 } from '../common/secrets.js';
 import { PAR_DATA_SOURCE } from '../par.constants.js';
 import { purgeBatch, queryRows } from './sql.js';
 
+/** The revocation key of a grant. */
+const grantKey = (grantId: string): string => sha256(`grant\n${grantId}`);
+
 /** A redeemed authorization code. */
 export interface RedeemedCode {
   readonly clientId: string;
@@ -103,6 +106,7 @@ export class TokenStore {
       `WITH old AS (
          UPDATE par_refresh_token SET consumed_at = $2
           WHERE token_hash = $1 AND consumed_at IS NULL AND revoked_at IS NULL AND expires_at > $2
+            AND NOT EXISTS (SELECT 1 FROM par_revocation WHERE key_hash = $6 AND expires_at > $2)
          RETURNING client_id, grant_id, grant_data, expires_at, created_at, consumed_at, revoked_at
        ), fresh AS (
          INSERT INTO par_refresh_token (token_hash, client_id, grant_id, grant_data, expires_at, created_at)
@@ -110,7 +114,7 @@ export class TokenStore {
          RETURNING token_hash
        )
        SELECT old.* FROM old`,
-      [tokenHash, now, next.tokenHash, JSON.stringify(next.grant), next.expiresAt],
+      [tokenHash, now, next.tokenHash, JSON.stringify(next.grant), next.expiresAt, grantKey(next.grantId)],
     );
     return rows[0] ? toRefresh(rows[0]) : undefined;
   }
@@ -127,7 +131,7 @@ export class TokenStore {
        )
        INSERT INTO par_revocation (key_hash, expires_at) VALUES ($2, $4)
        ON CONFLICT (key_hash) DO UPDATE SET expires_at = GREATEST(par_revocation.expires_at, EXCLUDED.expires_at)`,
-      [grantId, sha256(`grant\n${grantId}`), now, until],
+      [grantId, grantKey(grantId), now, until],
     );
   }
 
@@ -141,8 +145,17 @@ export class TokenStore {
     const rows = await queryRows<{ key_hash: string }>(
       this.dataSource,
       'SELECT key_hash FROM par_revocation WHERE key_hash IN ($1, $2) AND expires_at > $3 LIMIT 1',
-      [sha256(`grant\n${grantId}`), sha256(`jti\n${jti}`), now],
+      [grantKey(grantId), sha256(`jti\n${jti}`), now],
     );
+    return rows.length > 0;
+  }
+
+  /**
+   * Whether a grant was revoked. Refresh tokens check this when they are used: a code replayed while
+   * its first redemption is still issuing tokens revokes the grant before the refresh token is stored.
+   */
+  async isGrantRevoked(grantId: string, now: Date): Promise<boolean> {
+    const rows = await queryRows<{ key_hash: string }>(this.dataSource, 'SELECT key_hash FROM par_revocation WHERE key_hash = $1 AND expires_at > $2', [grantKey(grantId), now]);
     return rows.length > 0;
   }
 

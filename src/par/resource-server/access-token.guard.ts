@@ -49,10 +49,12 @@ export class AccessTokenGuard implements CanActivate {
     const http = context.switchToHttp();
     const req = http.getRequest<Request>();
     const res = http.getResponse<Response>();
-    const match = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/i.exec(req.headers.authorization ?? '');
+    const header = req.headers.authorization;
+    const match = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/i.exec(header ?? '');
     if (match?.[1] === undefined) {
-      // RFC 6750 §3.1: a request without credentials gets the challenge, without an error code.
-      if (req.headers.authorization === undefined) throw this.reject(res, 401, undefined, 'an access token is required');
+      // RFC 6750 §3.1: no credentials (or another scheme) gets the bare challenge, no error information;
+      // a malformed Bearer header is invalid_request.
+      if (header === undefined || !/^bearer(\s|$)/i.test(header)) throw this.reject(res, 401, undefined, '');
       throw this.reject(res, 400, 'invalid_request', 'the Authorization header must be "Bearer <token>"');
     }
     let claims: AccessTokenClaims;
@@ -74,6 +76,6 @@ export class AccessTokenGuard implements CanActivate {
     if (error !== undefined) params.push(`error="${error}"`, `error_description="${description}"`);
     if (scopes !== undefined) params.push(`scope="${scopes.join(' ')}"`);
     res.setHeader('WWW-Authenticate', `Bearer ${params.join(', ')}`);
-    return new HttpException({ error: error ?? 'invalid_token', error_description: description }, status);
+    return new HttpException(error === undefined ? {} : { error, error_description: description }, status);
   }
 }

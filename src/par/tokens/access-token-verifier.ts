@@ -39,7 +39,7 @@ export class AccessTokenVerifier {
     private readonly store: TokenStore,
   ) {}
 
-  async verify(token: string, expected: { audience?: string; checkRevocation?: boolean } = {}): Promise<AccessTokenClaims> {
+  async verify(token: string, expected: { audience?: string; checkRevocation?: boolean; clockTolerance?: number } = {}): Promise<AccessTokenClaims> {
     const now = this.options.clock.now();
     let payload: JWTPayload;
     try {
@@ -49,7 +49,7 @@ export class AccessTokenVerifier {
         issuer: this.options.issuer,
         ...(expected.audience !== undefined && { audience: expected.audience }),
         currentDate: new Date(now),
-        clockTolerance: this.options.clockSkew,
+        clockTolerance: expected.clockTolerance ?? this.options.clockSkew,
         requiredClaims: ['sub', 'client_id', 'exp', 'iat', 'jti'],
       }));
     } catch (error) {

@@ -16,9 +16,9 @@ export type IntrospectionResponse = { active: false } | ({ active: true } & Reco
 const INACTIVE: IntrospectionResponse = { active: false };
 
 /**
- * Token introspection (RFC 7662): for authenticated confidential clients (resource servers are
- * clients too). Access tokens are verified like a resource server would, revocation included;
- * refresh tokens are only described to the client they were issued to. Anything else: `active: false`.
+ * Token introspection (RFC 7662): for authenticated confidential clients. Access tokens are verified
+ * like a resource server would, revocation included, and described to their client and their audience;
+ * refresh tokens only to the client they were issued to. Anything else: `active: false`.
  */
 @Injectable()
 export class IntrospectionService {
@@ -46,10 +46,17 @@ export class IntrospectionService {
     return INACTIVE;
   }
 
-  private async access(token: string): Promise<IntrospectionResponse> {
+  /**
+   * RFC 7662 §4: an access token is described only to the client it was issued to and to the
+   * resource servers it is meant for (a client whose client_id is among the token's `aud`).
+   */
+  private async access(token: string, clientId: string): Promise<IntrospectionResponse> {
     if (token.split('.').length !== 3) return INACTIVE;
     try {
-      const claims = await this.verifier.verify(token, { checkRevocation: true });
+      // RFC 7662 §2.2: active means within its validity, by our own clock: no skew tolerance here.
+      const claims = await this.verifier.verify(token, { checkRevocation: true, clockTolerance: 0 });
+      const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
+      if (claims.client_id !== clientId && !audiences.includes(clientId)) return INACTIVE;
       return { active: true, token_type: 'Bearer', ...claims };
     } catch (error) {
       if (error instanceof InvalidAccessTokenError) return INACTIVE;
@@ -64,6 +71,7 @@ export class IntrospectionService {
     if (record === undefined || record.clientId !== clientId || record.consumedAt !== null || record.revokedAt !== null || record.expiresAt.getTime() <= now) {
       return INACTIVE;
     }
+    if (await this.store.isGrantRevoked(record.grantId, new Date(now))) return INACTIVE;
     const grant = record.grant as unknown as StoredGrant;
     return {
       active: true,

@@ -39,6 +39,7 @@ export class RefreshTokenGrant implements GrantHandler {
       throw new OAuthError('invalid_grant', INVALID);
     }
     if (record.revokedAt !== null || record.expiresAt.getTime() <= now) throw new OAuthError('invalid_grant', INVALID);
+    if (await this.store.isGrantRevoked(record.grantId, new Date(now))) throw new OAuthError('invalid_grant', INVALID);
     const grant = record.grant as unknown as StoredGrant;
     const scope = narrowScope(optional(params, 'scope'), grant.scope);
     const rotate = this.options.rotateRefreshTokens === 'always' || (this.options.rotateRefreshTokens === 'public' && method === 'none');
