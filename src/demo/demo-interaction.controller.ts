@@ -3,6 +3,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { InteractionNotFoundError, InteractionService, PAR_OPTIONS, type ResolvedParOptions } from '../par/index.js';
 import { readCookie } from '../par/common/cookies.js';
+import { sendRedirect } from '../par/errors/oauth-exception.filter.js';
 import { escapeHtml } from '../par/common/html.js';
 import { DemoSessions } from './demo-sessions.js';
 import { AUTO_APPROVE_USER, verifyPassword } from './demo-users.js';
@@ -98,7 +99,7 @@ export class DemoInteractionController {
   }
 
   private redirect(res: Response, location: string): void {
-    res.set('Cache-Control', 'no-store').redirect(303, location);
+    sendRedirect(res, location);
   }
 
   private csrf(res: Response, uid: string): string {

@@ -8,17 +8,34 @@ export const NO_STORE_HEADERS: Readonly<Record<string, string>> = {
   Pragma: 'no-cache',
 };
 
-/** Sends an OAuth JSON body with `Cache-Control: no-store`. */
+/**
+ * Sends an OAuth JSON body with `Cache-Control: no-store`. Written with Node's own response API: on
+ * the hot path Express's `send` would hash the body for an ETag nobody may cache, and split headers
+ * and body into two writes.
+ */
 export function sendOAuthJson(
   res: Response,
   status: number,
   body: unknown,
   headers: Readonly<Record<string, string>> = {},
 ): void {
-  res.status(status);
-  res.set({ ...NO_STORE_HEADERS, ...headers });
-  res.type('application/json');
-  res.send(JSON.stringify(body));
+  const json = JSON.stringify(body);
+  res.statusCode = status;
+  for (const [name, value] of Object.entries(NO_STORE_HEADERS)) res.setHeader(name, value);
+  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Content-Length', Buffer.byteLength(json));
+  res.end(json);
+}
+
+/** A 303 See Other (RFC 9700 §4.11: not 307) to `location`, not cacheable, optionally setting a cookie. */
+export function sendRedirect(res: Response, location: string, setCookie?: string): void {
+  res.statusCode = 303;
+  for (const [name, value] of Object.entries(NO_STORE_HEADERS)) res.setHeader(name, value);
+  if (setCookie !== undefined) res.appendHeader('Set-Cookie', setCookie);
+  res.setHeader('Location', location);
+  res.setHeader('Content-Length', 0);
+  res.end();
 }
 
 const logger = new Logger('ParModule');

@@ -2,7 +2,7 @@ import { Controller, Get, Inject, Post, Req, Res, UseFilters } from '@nestjs/com
 import type { Request, Response } from 'express';
 import { readFormBody, readQuery, type Params } from '../../common/form.js';
 import { OAuthError } from '../../errors/oauth-error.js';
-import { NO_STORE_HEADERS, OAuthExceptionFilter, sendOAuthError, sendOAuthJson } from '../../errors/oauth-exception.filter.js';
+import { NO_STORE_HEADERS, OAuthExceptionFilter, sendOAuthError, sendOAuthJson, sendRedirect } from '../../errors/oauth-exception.filter.js';
 import { RedirectableError } from '../../errors/redirectable-error.js';
 import { ENDPOINT_PATHS, PAR_OPTIONS } from '../../par.constants.js';
 import type { ResolvedParOptions } from '../../par.options.js';
@@ -36,10 +36,10 @@ export class AuthorizationController {
   private async handle(req: Request, res: Response, read: () => Params): Promise<void> {
     try {
       const outcome = await this.service.authorize(read());
-      res.set(NO_STORE_HEADERS).append('Set-Cookie', outcome.setCookie).redirect(303, outcome.location);
+      sendRedirect(res, outcome.location, outcome.setCookie);
     } catch (error) {
       if (error instanceof RedirectableError) {
-        res.set(NO_STORE_HEADERS).redirect(303, errorRedirect(error.redirectUri, this.options.issuer, error.oauthError, error.state));
+        sendRedirect(res, errorRedirect(error.redirectUri, this.options.issuer, error.oauthError, error.state));
         return;
       }
       if (!(error instanceof OAuthError)) return sendOAuthError(res, error);
