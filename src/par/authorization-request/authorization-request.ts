@@ -22,6 +22,22 @@ export interface AuthorizationRequest {
   acr_values?: string;
   ui_locales?: string;
   resource?: string;
+  /** RFC 9396 §2: validated authorization details. */
+  authorization_details?: AuthorizationDetail[];
+  /** OIDC Core §5.5: the validated `claims` request (with OIDC IDA `verified_claims`). */
+  claims?: ClaimsRequest;
+}
+
+/** One RFC 9396 authorization detail: an object with a string `type`, the rest defined by the type. */
+export interface AuthorizationDetail {
+  type: string;
+  [field: string]: unknown;
+}
+
+/** OIDC Core §5.5 claims request: per target, claim name → null or `{ essential, value, values }` (or IDA `verified_claims`). */
+export interface ClaimsRequest {
+  userinfo?: Record<string, unknown>;
+  id_token?: Record<string, unknown>;
 }
 
 /** What the checks know besides the parameters. */

@@ -59,7 +59,8 @@ export class AuthorizationService {
     const now = this.options.clock.now();
     const record = await this.store.openInteraction(sha256(reference), client.id, binding.stored, new Date(now), this.options.interactionTtl * 1000);
     if (record === undefined) throw new OAuthError('invalid_request_uri', 'request_uri is unknown, expired or already used');
-    const stored = new Map(Object.entries(record.request.parameters).map(([name, value]) => [name, String(value)]));
+    // Back to wire form for the shared checks: JSON members (authorization_details, claims) as JSON text.
+    const stored = new Map(Object.entries(record.request.parameters).map(([name, value]) => [name, typeof value === 'string' ? value : JSON.stringify(value)]));
     try {
       validateAuthorizationRequest(stored, this.context(client, record.request.credentialed));
     } catch (error) {
