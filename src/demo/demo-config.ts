@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { type ClientMetadata, DEFAULT_SCOPES, type ParModuleOptions } from '../par/index.js';
 import type { DatabaseSettings } from '../database/data-source-options.js';
 import { DEMO_CLIENTS } from './demo-clients.js';
-import { demoAccountClaims } from './demo-users.js';
+import { DEMO_IDENTITY_ASSURANCE, findDemoAccountClaims } from './demo-identity.js';
+import { accountInformation, paymentInitiation } from './demo-authorization-details.js';
 
 /** The demo server's settings, read from the environment (documented in README.md). */
 export interface DemoConfig {
@@ -22,7 +23,9 @@ export function readDemoConfig(env: NodeJS.ProcessEnv = process.env): DemoConfig
       issuer,
       clients,
       scopesSupported: [...DEFAULT_SCOPES, 'api:read'],
-      findAccountClaims: (subject) => demoAccountClaims(subject),
+      authorizationDetailsTypes: { payment_initiation: paymentInitiation, account_information: accountInformation },
+      findAccountClaims: findDemoAccountClaims,
+      identityAssurance: DEMO_IDENTITY_ASSURANCE,
       ...optionalNumber(env, 'REQUEST_URI_TTL', 'requestUriTtl'),
       ...optionalNumber(env, 'CODE_TTL', 'codeTtl'),
       ...optionalNumber(env, 'ACCESS_TOKEN_TTL', 'accessTokenTtl'),

@@ -1,6 +1,7 @@
 import type { InteractionDetails } from '../par/index.js';
 import { escapeHtml } from '../par/common/html.js';
 import type { DemoUser } from './demo-users.js';
+import { describeDetail } from './demo-authorization-details.js';
 
 const SCOPE_WORDS: Record<string, string> = {
   openid: 'Sign you in with your account identifier',
@@ -44,7 +45,13 @@ ${error ? `<p class="error" role="alert">${escapeHtml(error)}</p>` : ''}
 
 /** The consent page: who asks, for what, in plain words; Approve first, then Deny. */
 export function consentPage(details: InteractionDetails, user: DemoUser, csrf: string): string {
-  const scopes = details.scopes.map((scope) => `<li>${escapeHtml(SCOPE_WORDS[scope] ?? `Use the "${scope}" permission`)}</li>`).join('\n');
+  // RFC 9396 §3.1: scopes and authorization details are consented to together, as one list.
+  const scopes = [
+    ...details.scopes.map((scope) => SCOPE_WORDS[scope] ?? `Use the "${scope}" permission`),
+    ...details.authorizationDetails.map((detail) => describeDetail(detail)),
+  ]
+    .map((line) => `<li>${escapeHtml(line)}</li>`)
+    .join('\n');
   return layout(
     'Allow access',
     `<h1>Allow access?</h1>

@@ -4,6 +4,7 @@ export {
   type ParModuleOptions,
   type ResolvedParOptions,
   type ClientAssertionAudiencePolicy,
+  type IdentityAssuranceOptions,
   resolveParOptions,
   ASSERTION_SIGNING_ALGS,
   DEFAULT_SCOPES,
@@ -40,3 +41,7 @@ export { AccessTokenVerifier, type AccessTokenClaims, InvalidAccessTokenError } 
 export { AccessTokenGuard, RequireAccessToken, AccessToken, type AccessTokenRequirements } from './resource-server/access-token.guard.js';
 export type { TokenResponse } from './endpoints/token/token-response.js';
 export { sqlStatementCount } from './persistence/sql.js';
+export { type AuthorizationDetailsValidator, canonicalJson } from './authorization-details/authorization-details.js';
+export type { AuthorizationDetail, AuthorizationRequest, ClaimsRequest } from './authorization-request/authorization-request.js';
+export type { AccountClaimsRequest, FindAccountClaims } from './claims/account-claims.js';
+export type { ClaimRequest, ClaimsTarget, VerifiedClaims, VerifiedClaimsRequest } from './claims/claims-request.js';

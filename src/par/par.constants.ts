@@ -17,4 +17,5 @@ export const ENDPOINT_PATHS = {
   jwks: '/jwks',
   introspection: '/introspect',
   revocation: '/revoke',
+  userinfo: '/userinfo',
 } as const;

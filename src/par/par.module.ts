@@ -22,6 +22,8 @@ import { AccessTokenVerifier } from './tokens/access-token-verifier.js';
 import { TokenService } from './tokens/token.service.js';
 import { MetadataController } from './endpoints/metadata/metadata.controller.js';
 import { MetadataService } from './endpoints/metadata/metadata.service.js';
+import { UserInfoController } from './endpoints/userinfo/userinfo.controller.js';
+import { UserInfoService } from './endpoints/userinfo/userinfo.service.js';
 import { PushedAuthorizationController } from './endpoints/pushed-authorization/pushed-authorization.controller.js';
 import { PushedAuthorizationService } from './endpoints/pushed-authorization/pushed-authorization.service.js';
 import { InteractionService } from './interaction/interaction.service.js';
@@ -37,7 +39,7 @@ import { TypeOrmAuthorizationCodeStore, TypeOrmPushedRequestStore, TypeOrmReplay
  * it needs a TypeORM DataSource with {@link PAR_ENTITIES} and {@link PAR_MIGRATIONS}.
  */
 @Module({
-  controllers: [PushedAuthorizationController, AuthorizationController, TokenController, TokenManagementController, JwksController, MetadataController],
+  controllers: [PushedAuthorizationController, AuthorizationController, TokenController, TokenManagementController, JwksController, MetadataController, UserInfoController],
   providers: [
     { provide: PAR_OPTIONS, useFactory: (options: ParModuleOptions) => resolveParOptions(options), inject: [PAR_MODULE_OPTIONS] },
     { provide: PUSHED_REQUEST_STORE, useClass: TypeOrmPushedRequestStore },
@@ -62,12 +64,13 @@ import { TypeOrmAuthorizationCodeStore, TypeOrmPushedRequestStore, TypeOrmReplay
     AccessTokenVerifier,
     AccessTokenGuard,
     MetadataService,
+    UserInfoService,
     PurgeService,
   ],
   exports: [PAR_OPTIONS, ClientsService, ClientAuthenticationService, InteractionService, KeyService, AccessTokenVerifier, AccessTokenGuard, PurgeService],
 })
 export class ParModule extends ParConfigurableModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(FormBodyMiddleware).forRoutes(PushedAuthorizationController, AuthorizationController, TokenController, TokenManagementController);
+    consumer.apply(FormBodyMiddleware).forRoutes(PushedAuthorizationController, AuthorizationController, TokenController, TokenManagementController, UserInfoController);
   }
 }

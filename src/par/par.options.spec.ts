@@ -56,6 +56,7 @@ describe('resolveParOptions', () => {
       accessTokenTtl: 300,
       requirePushedAuthorizationRequests: false,
       allowUnregisteredRedirectUris: false,
+      requireSignedRequestObject: false,
       clientAssertionAudience: 'issuer',
       clientAssertionMaxLifetime: 300,
       clockSkew: 10,
@@ -77,6 +78,7 @@ describe('resolveParOptions', () => {
         accessTokenTtl: 86_400,
         requirePushedAuthorizationRequests: true,
         allowUnregisteredRedirectUris: true,
+        requireSignedRequestObject: true,
         clientAssertionAudience: 'lenient',
         clientAssertionMaxLifetime: 3600,
         clockSkew: 0,
@@ -94,6 +96,7 @@ describe('resolveParOptions', () => {
       accessTokenTtl: 86_400,
       requirePushedAuthorizationRequests: true,
       allowUnregisteredRedirectUris: true,
+      requireSignedRequestObject: true,
       clientAssertionAudience: 'lenient',
       clientAssertionMaxLifetime: 3600,
       clockSkew: 0,
@@ -159,6 +162,7 @@ describe('resolveParOptions', () => {
     });
     it('a boolean option that is not a boolean', () => {
       expectRejected(loose({ ...valid(), requirePushedAuthorizationRequests: 'yes' }), 'requirePushedAuthorizationRequests', /must be a boolean/);
+      expectRejected(loose({ ...valid(), requireSignedRequestObject: 1 }), 'requireSignedRequestObject', /must be a boolean \(got 1\)/);
     });
     it('clientAssertionAudience: unknown policy', () => {
       expectRejected(loose({ ...valid(), clientAssertionAudience: 'token-endpoint' }), 'clientAssertionAudience', /"token-endpoint"/);

@@ -1,6 +1,8 @@
 import type { JWK } from 'jose';
 import { type Clock, systemClock } from './common/clock.js';
 import { ParConfigurationError } from './common/configuration-error.js';
+import type { AuthorizationDetailsValidator } from './authorization-details/authorization-details.js';
+import type { FindAccountClaims } from './claims/account-claims.js';
 import type { ClientMetadata } from './clients/client.js';
 import { type ClientRegistry, StaticClientRegistry } from './clients/client-registry.js';
 
@@ -71,11 +73,25 @@ export interface ParModuleOptions {
    */
   signingKeys?: readonly JWK[];
   /**
-   * The user's claims for the ID token: `requested` are the claim names the granted scopes stand for
-   * (OIDC Core §5.4). Return what the user has; missing claims are simply left out.
+   * The user's claims, for the ID token or for UserInfo (`request.target`): `request.claims` are the
+   * names asked by the granted scopes (OIDC Core §5.4) and by the `claims` request parameter (§5.5);
+   * `request.verifiedClaims` the IDA `verified_claims` requested (only with `identityAssurance`).
+   * Return what the user has (for IDA, `verified_claims`: an array of `{ verification, claims }` you
+   * can attest); the server releases only what was requested, and never `sub`, `iss` or the other
+   * claims it sets itself. Missing claims are simply left out.
+   * @see https://openid.net/specs/openid-connect-core-1_0.html#ClaimsParameter
    * @default no claims beyond sub
    */
-  findAccountClaims?: (subject: string, requested: readonly string[]) => Promise<Record<string, unknown>> | Record<string, unknown>;
+  findAccountClaims?: FindAccountClaims;
+  /**
+   * OpenID Connect for Identity Assurance 1.0: serve `verified_claims` (requested in the `claims`
+   * parameter, attested by `findAccountClaims`), and publish what is supported in discovery
+   * (`verified_claims_supported`, `trust_frameworks_supported`, `claims_in_verified_claims_supported`,
+   * `evidence_supported`, `documents_supported`).
+   * @see https://openid.net/specs/openid-connect-4-identity-assurance-1_0.html
+   * @default not served (verified_claims requests are ignored)
+   */
+  identityAssurance?: IdentityAssuranceOptions;
   /**
    * RFC 9126 §5: refuse every authorization request that does not use a pushed request_uri.
    * @default false
@@ -87,6 +103,15 @@ export interface ParModuleOptions {
    * @default false
    */
   allowUnregisteredRedirectUris?: boolean;
+  /**
+   * RFC 9101 §10.5: every client must push a signed request object (`request`, RFC 9126 §3); a push
+   * without one is refused with `invalid_request` (RFC 9126 §2.3), as is an authorization request that
+   * does not use PAR. A client can also be held to it by its `require_signed_request_object`
+   * registration. Published as `require_signed_request_object`.
+   * @see https://www.rfc-editor.org/rfc/rfc9101#section-10.5
+   * @default false
+   */
+  requireSignedRequestObject?: boolean;
   /** Which `aud` a client assertion may carry. @default 'issuer' */
   clientAssertionAudience?: ClientAssertionAudiencePolicy;
   /** Longest accepted lifetime of a client assertion (`exp` − now), in seconds. 1 to 3600. @default 300 */
@@ -99,6 +124,12 @@ export interface ParModuleOptions {
   clockSkew?: number;
   /** Scopes this server knows; a client without a registered `scope` may ask for any of them. */
   scopesSupported?: readonly string[];
+  /**
+   * RFC 9396 authorization details types this server accepts, each with its validator (a function
+   * returning a problem, or a class-validator class). Published as `authorization_details_types_supported`.
+   * @default none (authorization_details is refused)
+   */
+  authorizationDetailsTypes?: Readonly<Record<string, AuthorizationDetailsValidator>>;
   /** Largest accepted form body, in bytes (RAR requests are large by design). @default 524288 (512 KiB) */
   maxBodyBytes?: number;
   /** Longest accepted `state`, in characters. At least 64. @default 1024 */
@@ -109,6 +140,18 @@ export interface ParModuleOptions {
   purgeInterval?: number;
   /** Where "now" comes from (tests). @default the system clock */
   clock?: Clock;
+}
+
+/** What the server publishes about OpenID Connect for Identity Assurance 1.0 (all lists of names). */
+export interface IdentityAssuranceOptions {
+  /** Trust frameworks the attested claims are verified under (`trust_frameworks_supported`), e.g. `de_aml`, `eidas`. Non-empty. */
+  readonly trustFrameworks: readonly string[];
+  /** Claims that can appear in `verified_claims` (`claims_in_verified_claims_supported`). Non-empty. */
+  readonly claimsInVerifiedClaims: readonly string[];
+  /** Evidence types (`evidence_supported`), e.g. `document`, `electronic_record`; may be empty. */
+  readonly evidence: readonly string[];
+  /** Document types (`documents_supported`), e.g. `idcard`, `passport`; required when `evidence` has `document`. */
+  readonly documents?: readonly string[];
 }
 
 /** Default scopes when `scopesSupported` is not set. */
@@ -129,12 +172,15 @@ export interface ResolvedParOptions {
   readonly accessTokenAudience: string;
   readonly signingKeys: readonly JWK[] | undefined;
   readonly findAccountClaims: NonNullable<ParModuleOptions['findAccountClaims']>;
+  readonly identityAssurance: IdentityAssuranceOptions | undefined;
   readonly requirePushedAuthorizationRequests: boolean;
   readonly allowUnregisteredRedirectUris: boolean;
+  readonly requireSignedRequestObject: boolean;
   readonly clientAssertionAudience: ClientAssertionAudiencePolicy;
   readonly clientAssertionMaxLifetime: number;
   readonly clockSkew: number;
   readonly scopesSupported: readonly string[];
+  readonly authorizationDetailsTypes: Readonly<Record<string, AuthorizationDetailsValidator>>;
   readonly maxBodyBytes: number;
   readonly maxStateLength: number;
   readonly maxNonceLength: number;
@@ -178,12 +224,15 @@ export function resolveParOptions(options: ParModuleOptions): ResolvedParOptions
     accessTokenAudience: checkAudience(options.accessTokenAudience, issuer),
     signingKeys: checkSigningKeys(options.signingKeys),
     findAccountClaims: checkFunction(options.findAccountClaims, 'findAccountClaims') ?? (() => ({})),
+    identityAssurance: checkIdentityAssurance(options.identityAssurance),
     requirePushedAuthorizationRequests: flag(options, 'requirePushedAuthorizationRequests'),
     allowUnregisteredRedirectUris: flag(options, 'allowUnregisteredRedirectUris'),
+    requireSignedRequestObject: flag(options, 'requireSignedRequestObject'),
     clientAssertionAudience: audience,
     clientAssertionMaxLifetime: integer(options, 'clientAssertionMaxLifetime', 300, 1, 3600),
     clockSkew: integer(options, 'clockSkew', 10, 0, 59),
     scopesSupported: [...scopesSupported],
+    authorizationDetailsTypes: checkDetailsTypes(options.authorizationDetailsTypes),
     maxBodyBytes: integer(options, 'maxBodyBytes', 512 * 1024, 1024, 64 * 1024 * 1024),
     maxStateLength: integer(options, 'maxStateLength', 1024, 64, 65_536),
     maxNonceLength: integer(options, 'maxNonceLength', 512, 64, 65_536),
@@ -227,6 +276,27 @@ function checkFunction<F>(value: F | undefined, name: string): F | undefined {
   return value;
 }
 
+function checkIdentityAssurance(ida: ParModuleOptions['identityAssurance']): IdentityAssuranceOptions | undefined {
+  if (ida === undefined) return undefined;
+  if (typeof ida !== 'object' || ida === null) throw new ParConfigurationError('identityAssurance', 'must be an object with trustFrameworks, claimsInVerifiedClaims and evidence');
+  const names = (value: unknown, name: string, nonEmpty: boolean): string[] => {
+    if (!Array.isArray(value) || value.some((v) => typeof v !== 'string' || v === '') || (nonEmpty && value.length === 0)) {
+      throw new ParConfigurationError(`identityAssurance.${name}`, `must be ${nonEmpty ? 'a non-empty' : 'an'} array of non-empty strings`);
+    }
+    return [...new Set(value as string[])];
+  };
+  const evidence = names(ida.evidence, 'evidence', false);
+  const documents = ida.documents === undefined ? undefined : names(ida.documents, 'documents', true);
+  // IDA 1.0 OP metadata: documents_supported is required when evidence_supported has "document".
+  if (evidence.includes('document') && documents === undefined) throw new ParConfigurationError('identityAssurance.documents', 'is required when evidence has "document"');
+  return {
+    trustFrameworks: names(ida.trustFrameworks, 'trustFrameworks', true),
+    claimsInVerifiedClaims: names(ida.claimsInVerifiedClaims, 'claimsInVerifiedClaims', true),
+    evidence,
+    ...(documents !== undefined && { documents }),
+  };
+}
+
 /** Algorithms a signing key may have, by key type and curve (FAPI 2.0 §5.4). */
 export const SIGNING_ALGS = ['ES256', 'PS256', 'EdDSA'] as const;
 
@@ -257,6 +327,15 @@ export function inferAlg(key: JWK): string | undefined {
   if (key.kty === 'OKP' && key.crv === 'Ed25519') return 'EdDSA';
   if (key.kty === 'RSA') return 'PS256';
   return undefined;
+}
+
+function checkDetailsTypes(types: ParModuleOptions['authorizationDetailsTypes']): Readonly<Record<string, AuthorizationDetailsValidator>> {
+  if (types === undefined) return {};
+  if (typeof types !== 'object' || types === null) throw new ParConfigurationError('authorizationDetailsTypes', 'must be an object mapping types to validators');
+  for (const [type, validator] of Object.entries(types)) {
+    if (typeof validator !== 'function') throw new ParConfigurationError(`authorizationDetailsTypes.${type}`, 'must be a validator function or a class-validator class');
+  }
+  return { ...types };
 }
 
 function checkInteractionUrl(url: ParModuleOptions['interactionUrl']): (uid: string) => string {

@@ -58,6 +58,7 @@ describe('GET /authorize with a pushed request (RFC 9126 §4)', () => {
       loginHint: 'alice',
       acrValues: [],
       uiLocales: ['en', 'fr'],
+      authorizationDetails: [],
       expiresAt: new Date(clock.now() + 600_000),
     });
   });

@@ -30,7 +30,7 @@ describe('the whole flow, driven by oauth4webapi (PAR → authorize → code →
     db = await createTestDatabase();
     t = await createTestApp({
       database: db,
-      par: { clients: [CONFIDENTIAL, PUBLIC], findAccountClaims: (_subject, requested) => (requested.includes('name') ? { name: 'Alice Liddell' } : {}) },
+      par: { clients: [CONFIDENTIAL, PUBLIC], findAccountClaims: (_subject, { claims: requested }) => (requested.includes('name') ? { name: 'Alice Liddell' } : {}) },
     });
     const issuer = new URL(t.issuer);
     as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, HTTP));

@@ -90,9 +90,9 @@ describe('POST /par (RFC 9126 §2)', () => {
     expectOAuthError(res, 400, 'invalid_request', 'request_uri must not be used');
   });
 
-  it('answers request objects with request_not_supported', async () => {
+  it('verifies request objects (§3): a client without registered jwks cannot use one (see request-object.e2e-spec.ts)', async () => {
     const res = await push(authorizationParams(REDIRECT, { request: 'a.b.c' }));
-    expectOAuthError(res, 400, 'request_not_supported');
+    expectOAuthError(res, 400, 'invalid_request_object', /^the client has no registered jwks, so it cannot sign request objects$/);
   });
 
   it('rejects a duplicated parameter', async () => {

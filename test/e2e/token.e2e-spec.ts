@@ -48,7 +48,7 @@ function deferred(): Deferred {
 let slowLookup: { entered: Deferred; release: Deferred } | undefined;
 
 /** The host's claims: more than any scope asks for, including claims the server must keep for itself. */
-const findAccountClaims: ParModuleOptions['findAccountClaims'] = async (subject, requested) => {
+const findAccountClaims: ParModuleOptions['findAccountClaims'] = async (subject, { claims: requested }) => {
   accountLookups.push({ subject, requested });
   if (subject === 'slow-user' && slowLookup !== undefined) {
     slowLookup.entered.resolve();

@@ -1,5 +1,7 @@
 import type { Params } from '../common/form.js';
 import type { AuthorizationRequest, CheckContext } from './authorization-request.js';
+import { checkAuthorizationDetails } from './check-authorization-details.js';
+import { checkClaims } from './check-claims.js';
 import { checkOidcParameters } from './check-oidc-parameters.js';
 import { checkPkce } from './check-pkce.js';
 import { checkRedirectUri } from './check-redirect-uri.js';
@@ -26,6 +28,8 @@ export function validateAfterRedirectUri(params: Params, context: CheckContext, 
   const stateAndNonce = checkStateAndNonce(params, context);
   const oidc = checkOidcParameters(params);
   const resource = checkResource(params);
+  const authorizationDetails = checkAuthorizationDetails(params, context);
+  const claims = checkClaims(params);
   return {
     client_id: context.client.id,
     response_type,
@@ -35,5 +39,7 @@ export function validateAfterRedirectUri(params: Params, context: CheckContext, 
     ...stateAndNonce,
     ...oidc,
     ...resource,
+    ...authorizationDetails,
+    ...claims,
   };
 }

@@ -1,3 +1,5 @@
+import type { AuthorizationDetail, ClaimsRequest } from '../authorization-request/authorization-request.js';
+
 /**
  * What an authorization code stands for (stored as jsonb with the code's hash): the request's binding
  * (client, redirect_uri, PKCE, nonce) and what the user granted. Wire names, as the token endpoint and
@@ -20,4 +22,8 @@ export interface AuthorizationGrant {
   resource?: string;
   max_age?: number;
   dpop_jkt?: string;
+  /** RFC 9396: the granted authorization details. */
+  authorization_details?: AuthorizationDetail[];
+  /** OIDC Core §5.5: the request's `claims` parameter (its `id_token` and `userinfo` members). */
+  claims?: ClaimsRequest;
 }

@@ -64,6 +64,12 @@ export const unsupportedResponseType = (description: string): OAuthError =>
   new OAuthError('unsupported_response_type', description);
 
 /**
+ * 400 `invalid_request_object`: the request object is invalid (RFC 9101 §7, §6.2; RFC 9126 §2.3).
+ * @see https://www.rfc-editor.org/rfc/rfc9101#section-7
+ */
+export const invalidRequestObject = (description: string): OAuthError => new OAuthError('invalid_request_object', description);
+
+/**
  * 401 `invalid_client` (RFC 6749 §5.2). When the client tried HTTP Basic, the answer carries a
  * `WWW-Authenticate: Basic` challenge, as the RFC requires.
  */

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Request } from 'express';
+import { notContained } from '../authorization-details/authorization-details.js';
 import type { AuthorizationRequest } from '../authorization-request/authorization-request.js';
 import { ClientsService } from '../clients/clients.service.js';
 import { AuthorizationCodeService } from '../codes/authorization-code.service.js';
@@ -48,6 +49,8 @@ export class InteractionService {
       loginHint: request.login_hint,
       acrValues: words(request.acr_values),
       uiLocales: words(request.ui_locales),
+      authorizationDetails: request.authorization_details ?? [],
+      claims: request.claims,
       expiresAt: record.expiresAt,
     };
   }
@@ -80,6 +83,7 @@ export class InteractionService {
       expiresAt: minted.expiresAt,
       host,
       grantedScope: granted?.join(' '),
+      grantedAuthorizationDetails: result.grantedAuthorizationDetails === undefined ? undefined : [...result.grantedAuthorizationDetails],
     });
     if (record === undefined) throw new InteractionNotFoundError();
     const request = record.request.parameters as unknown as AuthorizationRequest;
@@ -88,6 +92,10 @@ export class InteractionService {
     if (notRequested.length > 0) {
       await this.store.discardCode(minted.codeHash);
       throw new TypeError(`InteractionService.finish: grantedScopes must be requested scopes (not requested: ${notRequested.join(' ')})`);
+    }
+    if (result.grantedAuthorizationDetails !== undefined && notContained(result.grantedAuthorizationDetails, request.authorization_details ?? []).length > 0) {
+      await this.store.discardCode(minted.codeHash);
+      throw new TypeError('InteractionService.finish: grantedAuthorizationDetails must be requested authorization details');
     }
     // max_age counts from the authorization request (OIDC Core §3.1.2.1), i.e. when the interaction
     // started, not from the moment the user clicks Approve; prompt=login wants a login after that too.

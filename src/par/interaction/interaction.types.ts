@@ -1,4 +1,5 @@
 import { HttpException } from '@nestjs/common';
+import type { AuthorizationDetail, ClaimsRequest } from '../authorization-request/authorization-request.js';
 
 /** What the host's login and consent pages need to know about an interaction. */
 export interface InteractionDetails {
@@ -14,6 +15,10 @@ export interface InteractionDetails {
   readonly loginHint: string | undefined;
   readonly acrValues: readonly string[];
   readonly uiLocales: readonly string[];
+  /** RFC 9396 authorization details asked for (show them in the consent, merged with the scopes, §3.1). */
+  readonly authorizationDetails: readonly AuthorizationDetail[];
+  /** OIDC Core §5.5: the claims request, if any (show IDA `purpose`s in the consent: IDA 1.0 requires it). */
+  readonly claims: ClaimsRequest | undefined;
   /** When the interaction ends if not finished. */
   readonly expiresAt: Date;
 }
@@ -28,6 +33,8 @@ export interface InteractionResult {
   readonly amr?: readonly string[];
   /** The scopes granted: a subset of the requested ones. @default all requested scopes */
   readonly grantedScopes?: readonly string[];
+  /** RFC 9396: the authorization details granted, each one of the requested. @default all requested */
+  readonly grantedAuthorizationDetails?: readonly AuthorizationDetail[];
 }
 
 /** Errors the host may end an interaction with (RFC 6749 §4.1.2.1, OIDC Core §3.1.2.6). */

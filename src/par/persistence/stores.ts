@@ -47,6 +47,8 @@ export interface NewAuthorizationCode {
   readonly expiresAt: Date;
   readonly host: Record<string, unknown>;
   readonly grantedScope: string | undefined;
+  /** The granted RFC 9396 authorization details (the requested ones when undefined). */
+  readonly grantedAuthorizationDetails?: readonly unknown[] | undefined;
 }
 
 /** Storage of authorization requests and the interactions (logins) they start. */

@@ -157,12 +157,27 @@ export class TypeOrmPushedRequestStore implements PushedRequestStore {
              'nonce', r.parameters->'nonce',
              'resource', r.parameters->'resource',
              'max_age', r.parameters->'max_age',
-             'dpop_jkt', to_jsonb(r.dpop_jkt))), $8, $3
+             'dpop_jkt', to_jsonb(r.dpop_jkt)))
+           -- JSON members keep their own nulls: a claim asked for "in the default manner" (OIDC Core
+           -- §5.5.1), a null field of an authorization detail (RFC 9396) are data, not absent members.
+           || CASE WHEN r.parameters->'claims' IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('claims', r.parameters->'claims') END
+           || CASE WHEN COALESCE($9::jsonb, r.parameters->'authorization_details') IS NULL THEN '{}'::jsonb
+                   ELSE jsonb_build_object('authorization_details', COALESCE($9::jsonb, r.parameters->'authorization_details')) END, $8, $3
            FROM r
          RETURNING code_hash
        )
        SELECT * FROM r`,
-      [uidHash, bindingHash, now, code.codeHash, code.grantId, JSON.stringify(code.host), code.grantedScope ?? null, code.expiresAt],
+      [
+        uidHash,
+        bindingHash,
+        now,
+        code.codeHash,
+        code.grantId,
+        JSON.stringify(code.host),
+        code.grantedScope ?? null,
+        code.expiresAt,
+        code.grantedAuthorizationDetails === undefined ? null : JSON.stringify(code.grantedAuthorizationDetails),
+      ],
     );
     const row = rows[0];
     return row === undefined ? undefined : toInteraction(row);

@@ -13,6 +13,8 @@ export interface AccessTokenRequirements {
   readonly audience?: string;
   /** Also refuse revoked tokens (one database read per request). @default false */
   readonly checkRevocation?: boolean;
+  /** RFC 9396 §9: authorization details types the token must carry (each at least once). */
+  readonly authorizationDetailsTypes?: readonly string[];
 }
 
 const REQUIREMENTS = Symbol('par:access-token-requirements');
@@ -67,6 +69,9 @@ export class AccessTokenGuard implements CanActivate {
     const granted = new Set((claims.scope ?? '').split(' '));
     const missing = (requirements.scopes ?? []).filter((scope) => !granted.has(scope));
     if (missing.length > 0) throw this.reject(res, 403, 'insufficient_scope', `the access token lacks scope ${missing.join(' ')}`, requirements.scopes);
+    const types = new Set((claims.authorization_details ?? []).map((detail) => detail.type));
+    const missingTypes = (requirements.authorizationDetailsTypes ?? []).filter((type) => !types.has(type));
+    if (missingTypes.length > 0) throw this.reject(res, 403, 'insufficient_scope', `the access token lacks authorization_details of type ${missingTypes.join(', ')}`);
     verified.set(req, claims);
     return true;
   }

@@ -16,6 +16,7 @@ export interface AccessTokenClaims extends JWTPayload {
   readonly scope?: string;
   readonly auth_time?: number;
   readonly acr?: string;
+  readonly authorization_details?: readonly { readonly type: string; readonly [field: string]: unknown }[];
 }
 
 /** Why an access token was not accepted (safe to tell the presenter). */

@@ -1,10 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomToken } from '../common/secrets.js';
+import type { AuthorizationDetail, ClaimsRequest } from '../authorization-request/authorization-request.js';
+import { resolveAccountClaims } from '../claims/account-claims.js';
 import { KeyService } from '../keys/key.service.js';
 import { signCompactJws } from './jws.js';
 import { PAR_OPTIONS } from '../par.constants.js';
 import type { ResolvedParOptions } from '../par.options.js';
-import { claimsForScopes, PROTECTED_CLAIMS } from './scope-claims.js';
 
 /** What an access token is issued for. */
 export interface AccessTokenGrant {
@@ -15,6 +16,10 @@ export interface AccessTokenGrant {
   readonly resource?: string;
   readonly authTime?: number;
   readonly acr?: string;
+  /** RFC 9396 §9.1: the authorization details the token stands for. */
+  readonly authorizationDetails?: readonly AuthorizationDetail[];
+  /** OIDC Core §5.5: the `userinfo` member of the claims request, for the UserInfo endpoint (private claim `claims`). */
+  readonly userinfoClaims?: Readonly<Record<string, unknown>>;
 }
 
 /** What an ID token is issued for. */
@@ -26,6 +31,8 @@ export interface IdTokenGrant {
   readonly nonce?: string;
   readonly acr?: string;
   readonly amr?: readonly string[];
+  /** OIDC Core §5.5: the claims request (its `id_token` member applies). */
+  readonly claims?: ClaimsRequest;
 }
 
 /** A signed access token. */
@@ -66,6 +73,9 @@ export class TokenService {
       ...(grant.scope !== '' && { scope: grant.scope }),
       ...(grant.authTime !== undefined && { auth_time: grant.authTime }),
       ...(grant.acr !== undefined && { acr: grant.acr }),
+      ...(grant.authorizationDetails !== undefined && { authorization_details: grant.authorizationDetails }),
+      // Only when the request had one: UserInfo learns from the token which claims were asked of it.
+      ...(grant.userinfoClaims !== undefined && { claims: { userinfo: grant.userinfoClaims } }),
     };
     const token = signCompactJws({ alg: key.alg, kid: key.kid, typ: 'at+jwt' }, payload, key.alg, key.privateKey);
     return { token, expiresIn: this.options.accessTokenTtl, jti };
@@ -73,18 +83,20 @@ export class TokenService {
 
   /**
    * OIDC Core §2 and §3.1.3.6: iss, sub, aud = client_id, exp, iat, auth_time, nonce (echoed), acr,
-   * amr, plus the user's claims for the granted scopes from `findAccountClaims`.
+   * amr, plus the user's claims from `findAccountClaims` released for the ID token: those of the granted
+   * scopes (§5.4) and of the `id_token` member of the claims request (§5.5, IDA `verified_claims`).
    * @see https://openid.net/specs/openid-connect-core-1_0.html#IDToken
    */
   async idToken(grant: IdTokenGrant, now: number): Promise<string> {
     const key = this.keys.signingKey;
     const iat = Math.floor(now / 1000);
-    const requested = claimsForScopes(grant.scope.split(' '));
-    const account = requested.length > 0 ? await this.options.findAccountClaims(grant.sub, requested) : {};
-    const claims: Record<string, unknown> = {};
-    for (const name of requested) {
-      if (!PROTECTED_CLAIMS.has(name) && account[name] !== undefined) claims[name] = account[name];
-    }
+    const claims = await resolveAccountClaims(this.options.findAccountClaims, {
+      subject: grant.sub,
+      target: 'id_token',
+      scopes: grant.scope.split(' '),
+      request: grant.claims,
+      identityAssurance: this.options.identityAssurance !== undefined,
+    });
     const payload = {
       ...claims,
       iss: this.options.issuer,

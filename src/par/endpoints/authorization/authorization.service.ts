@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { AuthorizationRequest, CheckContext } from '../../authorization-request/authorization-request.js';
 import { checkClientId } from '../../authorization-request/check-client-id.js';
 import { checkRedirectUri } from '../../authorization-request/check-redirect-uri.js';
+import { signedRequestObjectRequired } from '../../authorization-request/request-object/check-signed-request-object-required.js';
 import { validateAfterRedirectUri, validateAuthorizationRequest } from '../../authorization-request/validate-authorization-request.js';
 import type { Client } from '../../clients/client.js';
 import { ClientsService } from '../../clients/clients.service.js';
@@ -75,6 +76,10 @@ export class AuthorizationService {
   private async fromParameters(client: Client, params: Params): Promise<AuthorizeOutcome> {
     if (this.options.requirePushedAuthorizationRequests || client.requirePushedAuthorizationRequests) {
       throw invalidRequest('pushed authorization requests are required: use request_uri from the pushed authorization request endpoint');
+    }
+    // RFC 9101 §10.5: request objects are only accepted in pushes, so a required one means PAR is required.
+    if (signedRequestObjectRequired(client, this.options)) {
+      throw invalidRequest('signed request objects are required: push one to the pushed authorization request endpoint');
     }
     const context = this.context(client, false);
     const redirectUri = checkRedirectUri(params, context);

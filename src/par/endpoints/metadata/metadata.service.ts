@@ -1,4 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { REQUEST_OBJECT_SIGNING_ALGS } from '../../authorization-request/request-object/check-request-object-signature.js';
+import { claimsSupported, identityAssuranceMetadata } from '../../claims/claims-metadata.js';
 import { CLIENT_AUTH_METHODS } from '../../clients/client.js';
 import { ENDPOINT_PATHS, PAR_OPTIONS } from '../../par.constants.js';
 import { ASSERTION_SIGNING_ALGS, inferAlg, type ResolvedParOptions } from '../../par.options.js';
@@ -22,6 +24,7 @@ export class MetadataService {
       jwks_uri: url(ENDPOINT_PATHS.jwks),
       introspection_endpoint: url(ENDPOINT_PATHS.introspection),
       revocation_endpoint: url(ENDPOINT_PATHS.revocation),
+      userinfo_endpoint: url(ENDPOINT_PATHS.userinfo),
       pushed_authorization_request_endpoint: url(ENDPOINT_PATHS.pushedAuthorization),
       require_pushed_authorization_requests: options.requirePushedAuthorizationRequests,
       authorization_response_iss_parameter_supported: true,
@@ -33,13 +36,20 @@ export class MetadataService {
       grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials'],
       code_challenge_methods_supported: ['S256'],
       scopes_supported: [...options.scopesSupported],
+      authorization_details_types_supported: Object.keys(options.authorizationDetailsTypes),
       subject_types_supported: ['public'],
       id_token_signing_alg_values_supported: [signingAlg],
+      claims_parameter_supported: true,
+      claims_supported: claimsSupported(options.scopesSupported),
+      ...identityAssuranceMetadata(options.identityAssurance),
       introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
       introspection_endpoint_auth_signing_alg_values_supported: [...ASSERTION_SIGNING_ALGS],
       revocation_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS],
       revocation_endpoint_auth_signing_alg_values_supported: [...ASSERTION_SIGNING_ALGS],
-      request_parameter_supported: false,
+      // RFC 9126 §3: signed request objects are accepted in pushes (not at /authorize); RFC 9101 §10.5.
+      request_parameter_supported: true,
+      request_object_signing_alg_values_supported: [...REQUEST_OBJECT_SIGNING_ALGS],
+      require_signed_request_object: options.requireSignedRequestObject,
       request_uri_parameter_supported: false,
     });
   }

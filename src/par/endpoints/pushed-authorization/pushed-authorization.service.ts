@@ -1,14 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Request } from 'express';
 import type { AuthorizationRequest } from '../../authorization-request/authorization-request.js';
+import { checkRequestObject } from '../../authorization-request/check-request-object.js';
 import { validateAuthorizationRequest } from '../../authorization-request/validate-authorization-request.js';
 import type { Client } from '../../clients/client.js';
 import { ClientAuthenticationService } from '../../clients/client-authentication.service.js';
 import type { Params } from '../../common/form.js';
 import { randomToken, sha256 } from '../../common/secrets.js';
-import { ENDPOINT_PATHS, PAR_OPTIONS, PUSHED_REQUEST_STORE } from '../../par.constants.js';
+import { ENDPOINT_PATHS, PAR_OPTIONS, PUSHED_REQUEST_STORE, REPLAY_STORE } from '../../par.constants.js';
 import type { ResolvedParOptions } from '../../par.options.js';
-import type { PushedRequestStore } from '../../persistence/stores.js';
+import type { PushedRequestStore, ReplayStore } from '../../persistence/stores.js';
 import { rejectRequestUri } from './reject-request-uri.js';
 
 /** RFC 9126 §2.2: the registered URN prefix of request_uri values. */
@@ -31,6 +32,7 @@ export class PushedAuthorizationService {
   constructor(
     @Inject(PAR_OPTIONS) private readonly options: ResolvedParOptions,
     @Inject(PUSHED_REQUEST_STORE) private readonly store: PushedRequestStore,
+    @Inject(REPLAY_STORE) private readonly replay: ReplayStore,
     private readonly clientAuthentication: ClientAuthenticationService,
   ) {
     this.endpointUrl = `${options.issuer}${ENDPOINT_PATHS.pushedAuthorization}`;
@@ -41,9 +43,11 @@ export class PushedAuthorizationService {
     const { client, method } = await this.clientAuthentication.authenticate(req, params, { endpointUrl: this.endpointUrl });
     // 2. Reject request_uri.
     rejectRequestUri(params);
-    // 3. Validate the request as the authorization endpoint would.
+    // 3. A request object (§3): verified, and then its claims are the only parameters; required by policy.
+    const requestParams = await checkRequestObject(params, { client, options: this.options, replay: this.replay });
+    // 4. Validate the request as the authorization endpoint would.
     const credentialed = method !== 'none';
-    const request = validateAuthorizationRequest(params, { client, options: this.options, credentialed });
+    const request = validateAuthorizationRequest(requestParams, { client, options: this.options, credentialed });
     return this.save(client, request, credentialed);
   }
 

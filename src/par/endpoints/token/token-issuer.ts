@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { AuthorizationDetail, ClaimsRequest } from '../../authorization-request/authorization-request.js';
 import type { Client } from '../../clients/client.js';
 import { randomToken, sha256 } from '../../common/secrets.js';
 import { PAR_OPTIONS } from '../../par.constants.js';
@@ -15,6 +16,9 @@ export interface StoredGrant {
   acr?: string;
   amr?: string[];
   resource?: string;
+  authorization_details?: AuthorizationDetail[];
+  /** OIDC Core §5.5: the claims request, for the ID token and (through the access token) UserInfo. */
+  claims?: ClaimsRequest;
 }
 
 /**
@@ -29,16 +33,33 @@ export class TokenIssuer {
     private readonly store: TokenStore,
   ) {}
 
-  async respond(client: Client, grantId: string, grant: StoredGrant, now: number, extras: { nonce?: string; refresh?: 'new' | 'none' | { token: string } }): Promise<TokenResponse> {
+  async respond(client: Client, grantId: string, grant: StoredGrant, now: number, extras: { nonce?: string; refresh?: 'new' | 'none' | { token: string }; authorizationDetails?: AuthorizationDetail[] }): Promise<TokenResponse> {
     const scopes = grant.scope.split(' ').filter(Boolean);
     const access = await this.tokens.accessToken(
-      { sub: grant.sub, clientId: client.id, scope: grant.scope, grantId, resource: grant.resource, authTime: grant.auth_time, acr: grant.acr },
+      {
+        sub: grant.sub,
+        clientId: client.id,
+        scope: grant.scope,
+        grantId,
+        resource: grant.resource,
+        authTime: grant.auth_time,
+        acr: grant.acr,
+        authorizationDetails: extras.authorizationDetails ?? grant.authorization_details,
+        userinfoClaims: grant.claims?.userinfo,
+      },
       now,
     );
-    const response: TokenResponse = { access_token: access.token, token_type: 'Bearer', expires_in: access.expiresIn, ...(grant.scope !== '' && { scope: grant.scope }) };
+    const details = extras.authorizationDetails ?? grant.authorization_details;
+    const response: TokenResponse = {
+      access_token: access.token,
+      token_type: 'Bearer',
+      expires_in: access.expiresIn,
+      ...(grant.scope !== '' && { scope: grant.scope }),
+      ...(details !== undefined && { authorization_details: details }),
+    };
     if (scopes.includes('openid') && grant.auth_time !== undefined) {
       response.id_token = await this.tokens.idToken(
-        { sub: grant.sub, clientId: client.id, scope: grant.scope, authTime: grant.auth_time, nonce: extras.nonce, acr: grant.acr, amr: grant.amr },
+        { sub: grant.sub, clientId: client.id, scope: grant.scope, authTime: grant.auth_time, nonce: extras.nonce, acr: grant.acr, amr: grant.amr, claims: grant.claims },
         now,
       );
     }

@@ -8,6 +8,7 @@ import { PAR_OPTIONS } from '../../../par.constants.js';
 import type { ResolvedParOptions } from '../../../par.options.js';
 import { TokenStore } from '../../../persistence/token-stores.js';
 import { checkCodeVerifier } from '../check-code-verifier.js';
+import { checkRequestedAuthorizationDetails } from '../check-requested-authorization-details.js';
 import { TokenIssuer } from '../token-issuer.js';
 import type { TokenResponse } from '../token-response.js';
 import type { GrantHandler } from './grant-handler.js';
@@ -46,12 +47,22 @@ export class AuthorizationCodeGrant implements GrantHandler {
       throw new OAuthError('invalid_grant', 'redirect_uri does not match the authorization request');
     }
     checkCodeVerifier(params, grant.code_challenge);
+    const authorizationDetails = checkRequestedAuthorizationDetails(params, grant.authorization_details, { client, options: this.options });
     return this.issuer.respond(
       client,
       redeemed.grantId,
-      { sub: grant.sub, scope: grant.scope, auth_time: grant.auth_time, acr: grant.acr, amr: grant.amr, resource: grant.resource },
+      {
+        sub: grant.sub,
+        scope: grant.scope,
+        auth_time: grant.auth_time,
+        acr: grant.acr,
+        amr: grant.amr,
+        resource: grant.resource,
+        ...(grant.authorization_details !== undefined && { authorization_details: grant.authorization_details }),
+        ...(grant.claims !== undefined && { claims: grant.claims }),
+      },
       now,
-      { nonce: grant.nonce, refresh: 'new' },
+      { nonce: grant.nonce, refresh: 'new', authorizationDetails },
     );
   }
 }

@@ -6,6 +6,7 @@ import { OAuthError } from '../../../errors/oauth-error.js';
 import { PAR_OPTIONS } from '../../../par.constants.js';
 import type { ResolvedParOptions } from '../../../par.options.js';
 import { TokenStore } from '../../../persistence/token-stores.js';
+import { checkRequestedAuthorizationDetails } from '../check-requested-authorization-details.js';
 import { TokenIssuer, type StoredGrant } from '../token-issuer.js';
 import type { TokenResponse } from '../token-response.js';
 import type { GrantHandler } from './grant-handler.js';
@@ -42,6 +43,7 @@ export class RefreshTokenGrant implements GrantHandler {
     if (await this.store.isGrantRevoked(record.grantId, new Date(now))) throw new OAuthError('invalid_grant', INVALID);
     const grant = record.grant as unknown as StoredGrant;
     const scope = narrowScope(optional(params, 'scope'), grant.scope);
+    const authorizationDetails = checkRequestedAuthorizationDetails(params, grant.authorization_details, { client, options: this.options });
     const rotate = this.options.rotateRefreshTokens === 'always' || (this.options.rotateRefreshTokens === 'public' && method === 'none');
     let refresh: { token: string } | undefined;
     if (rotate) {
@@ -53,7 +55,7 @@ export class RefreshTokenGrant implements GrantHandler {
       }
       refresh = { token: next };
     }
-    return this.issuer.respond(client, record.grantId, { ...grant, scope }, now, { refresh: refresh ?? { token: presented } });
+    return this.issuer.respond(client, record.grantId, { ...grant, scope }, now, { refresh: refresh ?? { token: presented }, authorizationDetails });
   }
 }
 

@@ -1,0 +1,53 @@
+import { All, Controller, Get, Inject, Post, Req, Res, UseFilters } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { OAuthError } from '../../errors/oauth-error.js';
+import { NO_STORE_HEADERS, OAuthExceptionFilter, sendOAuthError, sendOAuthJson } from '../../errors/oauth-exception.filter.js';
+import { ENDPOINT_PATHS, PAR_OPTIONS } from '../../par.constants.js';
+import type { ResolvedParOptions } from '../../par.options.js';
+import { BearerTokenMissing } from './bearer-token.js';
+import { UserInfoService } from './userinfo.service.js';
+
+/**
+ * `GET` and `POST /userinfo` (OIDC Core §5.3.1): 200 JSON, never cached; errors with a
+ * `WWW-Authenticate: Bearer` challenge (RFC 6750 §3).
+ */
+@Controller()
+@UseFilters(OAuthExceptionFilter)
+export class UserInfoController {
+  constructor(
+    private readonly service: UserInfoService,
+    @Inject(PAR_OPTIONS) private readonly options: ResolvedParOptions,
+  ) {}
+
+  @Get(ENDPOINT_PATHS.userinfo)
+  async get(@Req() req: Request, @Res() res: Response): Promise<void> {
+    await this.answer(req, res);
+  }
+
+  @Post(ENDPOINT_PATHS.userinfo)
+  async post(@Req() req: Request, @Res() res: Response): Promise<void> {
+    await this.answer(req, res);
+  }
+
+  @All(ENDPOINT_PATHS.userinfo)
+  methodNotAllowed(@Res() res: Response): void {
+    sendOAuthError(res, new OAuthError('invalid_request', 'the userinfo endpoint accepts GET and POST only', 405, { Allow: 'GET, POST' }));
+  }
+
+  private async answer(req: Request, res: Response): Promise<void> {
+    try {
+      sendOAuthJson(res, 200, await this.service.userinfo(req));
+    } catch (error) {
+      if (!(error instanceof BearerTokenMissing)) {
+        sendOAuthError(res, error);
+        return;
+      }
+      // RFC 6750 §3.1: no token, no error information; the challenge says how to authenticate.
+      res.statusCode = 401;
+      for (const [name, value] of Object.entries(NO_STORE_HEADERS)) res.setHeader(name, value);
+      res.setHeader('WWW-Authenticate', `Bearer realm="${this.options.issuer}"`);
+      res.setHeader('Content-Length', 0);
+      res.end();
+    }
+  }
+}
