@@ -112,6 +112,14 @@ export interface ParModuleOptions {
    * @default false
    */
   requireSignedRequestObject?: boolean;
+  /**
+   * RFC 9449: require DPoP sender-constrained tokens from every client (a DPoP proof at the token
+   * endpoint), not only from clients registered with `dpop_bound_access_tokens` or whose code is bound.
+   * @default false (true under the fapi2 profile)
+   */
+  requireDpop?: boolean;
+  /** Seconds a DPoP proof's `iat` may lie in the past (RFC 9449 §11.1). 10 to 300. @default 60 */
+  dpopProofMaxAge?: number;
   /** Which `aud` a client assertion may carry. @default 'issuer' */
   clientAssertionAudience?: ClientAssertionAudiencePolicy;
   /** Longest accepted lifetime of a client assertion (`exp` − now), in seconds. 1 to 3600. @default 300 */
@@ -176,6 +184,8 @@ export interface ResolvedParOptions {
   readonly requirePushedAuthorizationRequests: boolean;
   readonly allowUnregisteredRedirectUris: boolean;
   readonly requireSignedRequestObject: boolean;
+  readonly requireDpop: boolean;
+  readonly dpopProofMaxAge: number;
   readonly clientAssertionAudience: ClientAssertionAudiencePolicy;
   readonly clientAssertionMaxLifetime: number;
   readonly clockSkew: number;
@@ -228,6 +238,8 @@ export function resolveParOptions(options: ParModuleOptions): ResolvedParOptions
     requirePushedAuthorizationRequests: flag(options, 'requirePushedAuthorizationRequests'),
     allowUnregisteredRedirectUris: flag(options, 'allowUnregisteredRedirectUris'),
     requireSignedRequestObject: flag(options, 'requireSignedRequestObject'),
+    requireDpop: flag(options, 'requireDpop'),
+    dpopProofMaxAge: integer(options, 'dpopProofMaxAge', 60, 10, 300),
     clientAssertionAudience: audience,
     clientAssertionMaxLifetime: integer(options, 'clientAssertionMaxLifetime', 300, 1, 3600),
     clockSkew: integer(options, 'clockSkew', 10, 0, 59),
