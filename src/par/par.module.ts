@@ -15,9 +15,11 @@ import { RefreshTokenGrant } from './endpoints/token/grants/refresh-token.grant.
 import { TokenIssuer } from './endpoints/token/token-issuer.js';
 import { TokenController } from './endpoints/token/token.controller.js';
 import { TokenEndpointService } from './endpoints/token/token.service.js';
+import { DpopService } from './dpop/dpop.service.js';
 import { KeyService } from './keys/key.service.js';
 import { TokenStore } from './persistence/token-stores.js';
 import { AccessTokenGuard } from './resource-server/access-token.guard.js';
+import { ProtectedResourceService } from './resource-server/protected-resource.service.js';
 import { AccessTokenVerifier } from './tokens/access-token-verifier.js';
 import { TokenService } from './tokens/token.service.js';
 import { MetadataController } from './endpoints/metadata/metadata.controller.js';
@@ -51,6 +53,8 @@ import { TypeOrmAuthorizationCodeStore, TypeOrmPushedRequestStore, TypeOrmReplay
     AuthorizationService,
     AuthorizationCodeService,
     InteractionService,
+    DpopService,
+    ProtectedResourceService,
     KeyService,
     TokenService,
     TokenStore,
@@ -67,7 +71,7 @@ import { TypeOrmAuthorizationCodeStore, TypeOrmPushedRequestStore, TypeOrmReplay
     UserInfoService,
     PurgeService,
   ],
-  exports: [PAR_OPTIONS, ClientsService, ClientAuthenticationService, InteractionService, KeyService, AccessTokenVerifier, AccessTokenGuard, PurgeService],
+  exports: [PAR_OPTIONS, ClientsService, ClientAuthenticationService, InteractionService, KeyService, AccessTokenVerifier, AccessTokenGuard, ProtectedResourceService, PurgeService],
 })
 export class ParModule extends ParConfigurableModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {

@@ -285,8 +285,8 @@ describe('the claims request parameter (OIDC Core §5.5, IDA 1.0) and UserInfo (
 
     it('answers 400 invalid_request for a malformed Bearer header, and for a token sent two ways', async () => {
       const malformed = await request(t.server).get('/userinfo').set('Authorization', 'Bearer a b');
-      expectOAuthError(malformed, 400, 'invalid_request', 'the Authorization header must be Bearer and the access token');
-      expect(malformed.headers['www-authenticate']).toBe(bearerChallenge(t.issuer, 'invalid_request', 'the Authorization header must be Bearer and the access token'));
+      expectOAuthError(malformed, 400, 'invalid_request', 'the Authorization header must be Bearer or DPoP followed by the access token');
+      expect(malformed.headers['www-authenticate']).toBe(bearerChallenge(t.issuer, 'invalid_request', 'the Authorization header must be Bearer or DPoP followed by the access token'));
       const tokens = await obtainTokens(t, CLIENT, { push: { scope: 'openid' } });
       const twice = await request(t.server).post('/userinfo').set('Authorization', `Bearer ${tokens.access_token}`).type('form').send(form({ access_token: tokens.access_token }));
       expectOAuthError(twice, 400, 'invalid_request', 'the access token must be sent in one way only');

@@ -38,6 +38,7 @@ function expectedMetadata(
     prompt_values_supported: ['none', 'login', 'consent', 'select_account'],
     grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials'],
     code_challenge_methods_supported: ['S256'],
+    dpop_signing_alg_values_supported: ['ES256', 'PS256', 'EdDSA'],
     scopes_supported: settings.scopes ?? ['openid', 'profile', 'email', 'address', 'phone', 'offline_access'],
     authorization_details_types_supported: [],
     subject_types_supported: ['public'],

@@ -110,8 +110,8 @@ describe('AccessTokenGuard on a host route (RFC 6750, RFC 9068 §4)', () => {
     for (const header of ['Bearer', `Bearer  ${token}`, `Bearer ${token} extra`, 'Bearer a"b']) {
       const res = await call('/api/read', header);
       expect({ header, status: res.status }).toEqual({ header, status: 400 });
-      expect(res.headers['www-authenticate']).toBe(challenge('invalid_request', 'the Authorization header must be "Bearer <token>"'));
-      expect(res.body).toEqual({ error: 'invalid_request', error_description: 'the Authorization header must be "Bearer <token>"' });
+      expect(res.headers['www-authenticate']).toBe(challenge('invalid_request', 'the Authorization header must be Bearer or DPoP followed by the access token'));
+      expect(res.body).toEqual({ error: 'invalid_request', error_description: 'the Authorization header must be Bearer or DPoP followed by the access token' });
     }
   });
 

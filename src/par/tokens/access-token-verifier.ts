@@ -17,6 +17,8 @@ export interface AccessTokenClaims extends JWTPayload {
   readonly auth_time?: number;
   readonly acr?: string;
   readonly authorization_details?: readonly { readonly type: string; readonly [field: string]: unknown }[];
+  /** RFC 9449 §6.1: the DPoP key the token is bound to. */
+  readonly cnf?: { readonly jkt?: string };
 }
 
 /** Why an access token was not accepted (safe to tell the presenter). */

@@ -18,6 +18,8 @@ export interface AccessTokenGrant {
   readonly acr?: string;
   /** RFC 9396 §9.1: the authorization details the token stands for. */
   readonly authorizationDetails?: readonly AuthorizationDetail[];
+  /** RFC 9449 §6.1: the DPoP key the token is bound to (`cnf.jkt`). */
+  readonly jkt?: string;
   /** OIDC Core §5.5: the `userinfo` member of the claims request, for the UserInfo endpoint (private claim `claims`). */
   readonly userinfoClaims?: Readonly<Record<string, unknown>>;
 }
@@ -74,6 +76,7 @@ export class TokenService {
       ...(grant.authTime !== undefined && { auth_time: grant.authTime }),
       ...(grant.acr !== undefined && { acr: grant.acr }),
       ...(grant.authorizationDetails !== undefined && { authorization_details: grant.authorizationDetails }),
+      ...(grant.jkt !== undefined && { cnf: { jkt: grant.jkt } }),
       // Only when the request had one: UserInfo learns from the token which claims were asked of it.
       ...(grant.userinfoClaims !== undefined && { claims: { userinfo: grant.userinfoClaims } }),
     };

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { AuthorizationRequest, CheckContext } from '../../authorization-request/authorization-request.js';
 import { checkClientId } from '../../authorization-request/check-client-id.js';
+import { checkDpopJkt } from '../../authorization-request/check-dpop-jkt.js';
 import { checkRedirectUri } from '../../authorization-request/check-redirect-uri.js';
 import { signedRequestObjectRequired } from '../../authorization-request/request-object/check-signed-request-object-required.js';
 import { validateAfterRedirectUri, validateAuthorizationRequest } from '../../authorization-request/validate-authorization-request.js';
@@ -87,6 +88,7 @@ export class AuthorizationService {
     try {
       if (params.has('request')) throw new OAuthError('request_not_supported', 'request objects are not supported');
       request = validateAfterRedirectUri(params, context, redirectUri);
+      checkDpopJktParameter(params);
     } catch (error) {
       if (error instanceof OAuthError) throw new RedirectableError(error, redirectUri, optional(params, 'state'));
       throw error;
@@ -98,7 +100,8 @@ export class AuthorizationService {
         referenceHash: sha256(randomToken(32)),
         clientId: client.id,
         parameters: { ...request },
-        dpopJkt: null,
+        // RFC 9449 §10: without PAR, only dpop_jkt can bind the code (no proof reaches /authorize).
+        dpopJkt: checkDpopJktParameter(params) ?? null,
         credentialed: false,
         expiresAt: new Date(now),
         createdAt: new Date(now),
@@ -129,4 +132,9 @@ export class AuthorizationService {
       return error;
     }
   }
+}
+
+/** `dpop_jkt` of a request made directly at /authorize (no DPoP proof can come with it). */
+function checkDpopJktParameter(params: Params): string | undefined {
+  return checkDpopJkt(params, undefined);
 }

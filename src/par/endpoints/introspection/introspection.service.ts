@@ -57,7 +57,7 @@ export class IntrospectionService {
       const claims = await this.verifier.verify(token, { checkRevocation: true, clockTolerance: 0 });
       const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
       if (claims.client_id !== clientId && !audiences.includes(clientId)) return INACTIVE;
-      return { active: true, token_type: 'Bearer', ...claims };
+      return { active: true, token_type: claims.cnf?.jkt === undefined ? 'Bearer' : 'DPoP', ...claims };
     } catch (error) {
       if (error instanceof InvalidAccessTokenError) return INACTIVE;
       throw error;

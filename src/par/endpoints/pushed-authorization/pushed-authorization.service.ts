@@ -4,6 +4,8 @@ import type { AuthorizationRequest } from '../../authorization-request/authoriza
 import { checkRequestObject } from '../../authorization-request/check-request-object.js';
 import { validateAuthorizationRequest } from '../../authorization-request/validate-authorization-request.js';
 import type { Client } from '../../clients/client.js';
+import { checkDpopJkt } from '../../authorization-request/check-dpop-jkt.js';
+import { DpopService } from '../../dpop/dpop.service.js';
 import { ClientAuthenticationService } from '../../clients/client-authentication.service.js';
 import type { Params } from '../../common/form.js';
 import { randomToken, sha256 } from '../../common/secrets.js';
@@ -34,6 +36,7 @@ export class PushedAuthorizationService {
     @Inject(PUSHED_REQUEST_STORE) private readonly store: PushedRequestStore,
     @Inject(REPLAY_STORE) private readonly replay: ReplayStore,
     private readonly clientAuthentication: ClientAuthenticationService,
+    private readonly dpop: DpopService,
   ) {
     this.endpointUrl = `${options.issuer}${ENDPOINT_PATHS.pushedAuthorization}`;
   }
@@ -45,21 +48,23 @@ export class PushedAuthorizationService {
     rejectRequestUri(params);
     // 3. A request object (§3): verified, and then its claims are the only parameters; required by policy.
     const requestParams = await checkRequestObject(params, { client, options: this.options, replay: this.replay });
-    // 4. Validate the request as the authorization endpoint would.
+    // 4. RFC 9449 §10.1: bind the code to a DPoP key (dpop_jkt, or the key of a proof on this request).
+    const dpopJkt = checkDpopJkt(requestParams, await this.dpop.proofOf(req, this.endpointUrl));
+    // 5. Validate the request as the authorization endpoint would.
     const credentialed = method !== 'none';
     const request = validateAuthorizationRequest(requestParams, { client, options: this.options, credentialed });
-    return this.save(client, request, credentialed);
+    return this.save(client, request, credentialed, dpopJkt);
   }
 
   /** §2.2: a request_uri with a 256-bit random reference, bound to the client; only its hash is stored. */
-  private async save(client: Client, request: AuthorizationRequest, credentialed: boolean): Promise<PushedAuthorizationResponse> {
+  private async save(client: Client, request: AuthorizationRequest, credentialed: boolean, dpopJkt: string | undefined): Promise<PushedAuthorizationResponse> {
     const reference = randomToken(32);
     const now = this.options.clock.now();
     await this.store.insert({
       referenceHash: sha256(reference),
       clientId: client.id,
       parameters: { ...request },
-      dpopJkt: null,
+      dpopJkt: dpopJkt ?? null,
       credentialed,
       expiresAt: new Date(now + this.options.requestUriTtl * 1000),
       createdAt: new Date(now),

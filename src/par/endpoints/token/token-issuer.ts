@@ -19,6 +19,8 @@ export interface StoredGrant {
   authorization_details?: AuthorizationDetail[];
   /** OIDC Core §5.5: the claims request, for the ID token and (through the access token) UserInfo. */
   claims?: ClaimsRequest;
+  /** RFC 9449 §5: the DPoP key a public client's refresh token is bound to. */
+  dpop_jkt?: string;
 }
 
 /**
@@ -33,7 +35,7 @@ export class TokenIssuer {
     private readonly store: TokenStore,
   ) {}
 
-  async respond(client: Client, grantId: string, grant: StoredGrant, now: number, extras: { nonce?: string; refresh?: 'new' | 'none' | { token: string }; authorizationDetails?: AuthorizationDetail[] }): Promise<TokenResponse> {
+  async respond(client: Client, grantId: string, grant: StoredGrant, now: number, extras: { nonce?: string; refresh?: 'new' | 'none' | { token: string }; authorizationDetails?: AuthorizationDetail[]; dpopJkt?: string }): Promise<TokenResponse> {
     const scopes = grant.scope.split(' ').filter(Boolean);
     const access = await this.tokens.accessToken(
       {
@@ -46,13 +48,14 @@ export class TokenIssuer {
         acr: grant.acr,
         authorizationDetails: extras.authorizationDetails ?? grant.authorization_details,
         userinfoClaims: grant.claims?.userinfo,
+        jkt: extras.dpopJkt,
       },
       now,
     );
     const details = extras.authorizationDetails ?? grant.authorization_details;
     const response: TokenResponse = {
       access_token: access.token,
-      token_type: 'Bearer',
+      token_type: extras.dpopJkt === undefined ? 'Bearer' : 'DPoP',
       expires_in: access.expiresIn,
       ...(grant.scope !== '' && { scope: grant.scope }),
       ...(details !== undefined && { authorization_details: details }),
@@ -66,7 +69,14 @@ export class TokenIssuer {
     if (extras.refresh === 'new' && this.mayRefresh(client, scopes)) {
       const refreshToken = randomToken(32);
       await this.store.insertRefreshToken(
-        { tokenHash: sha256(refreshToken), clientId: client.id, grantId, grant: { ...grant }, expiresAt: new Date(now + this.options.refreshTokenTtl * 1000) },
+        {
+          tokenHash: sha256(refreshToken),
+          clientId: client.id,
+          grantId,
+          // RFC 9449 §5: a public client's refresh token is bound to its DPoP key.
+          grant: { ...grant, ...(extras.dpopJkt !== undefined && client.authMethod === 'none' && { dpop_jkt: extras.dpopJkt }) },
+          expiresAt: new Date(now + this.options.refreshTokenTtl * 1000),
+        },
         new Date(now),
       );
       response.refresh_token = refreshToken;

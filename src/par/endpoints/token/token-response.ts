@@ -3,7 +3,8 @@ import type { AuthorizationDetail } from '../../authorization-request/authorizat
 /** RFC 6749 §5.1 (with OIDC Core §3.1.3.3) successful token response. */
 export interface TokenResponse {
   access_token: string;
-  token_type: 'Bearer';
+  /** `DPoP` when the access token is bound to a DPoP key (RFC 9449 §5). */
+  token_type: 'Bearer' | 'DPoP';
   expires_in: number;
   scope?: string;
   id_token?: string;

@@ -4,7 +4,7 @@ import { OAuthError } from '../../errors/oauth-error.js';
 import { NO_STORE_HEADERS, OAuthExceptionFilter, sendOAuthError, sendOAuthJson } from '../../errors/oauth-exception.filter.js';
 import { ENDPOINT_PATHS, PAR_OPTIONS } from '../../par.constants.js';
 import type { ResolvedParOptions } from '../../par.options.js';
-import { BearerTokenMissing } from './bearer-token.js';
+import { ResourceAccessError } from '../../resource-server/protected-resource.service.js';
 import { UserInfoService } from './userinfo.service.js';
 
 /**
@@ -38,14 +38,18 @@ export class UserInfoController {
     try {
       sendOAuthJson(res, 200, await this.service.userinfo(req));
     } catch (error) {
-      if (!(error instanceof BearerTokenMissing)) {
+      if (!(error instanceof ResourceAccessError)) {
         sendOAuthError(res, error);
+        return;
+      }
+      if (error.error !== undefined) {
+        sendOAuthJson(res, error.status, { error: error.error, error_description: error.description }, { 'WWW-Authenticate': error.challenge });
         return;
       }
       // RFC 6750 §3.1: no token, no error information; the challenge says how to authenticate.
       res.statusCode = 401;
       for (const [name, value] of Object.entries(NO_STORE_HEADERS)) res.setHeader(name, value);
-      res.setHeader('WWW-Authenticate', `Bearer realm="${this.options.issuer}"`);
+      res.setHeader('WWW-Authenticate', error.challenge);
       res.setHeader('Content-Length', 0);
       res.end();
     }

@@ -4,37 +4,29 @@ import { resolveAccountClaims } from '../../claims/account-claims.js';
 import { isJsonObject } from '../../claims/claims-request.js';
 import { PAR_OPTIONS } from '../../par.constants.js';
 import type { ResolvedParOptions } from '../../par.options.js';
-import { type AccessTokenClaims, AccessTokenVerifier, InvalidAccessTokenError } from '../../tokens/access-token-verifier.js';
-import { bearerError, readBearerToken } from './bearer-token.js';
+import { ProtectedResourceService } from '../../resource-server/protected-resource.service.js';
 
 /**
  * The UserInfo endpoint (OIDC Core §5.3): for a valid, unrevoked access token granted `openid`, the
  * user's `sub` and the claims released to UserInfo: those of the granted scopes (§5.4) and of the
  * `userinfo` member of the claims request (§5.5, with IDA `verified_claims`), which the access token
- * carries. Errors are RFC 6750 §3 Bearer errors.
+ * carries. Errors are RFC 6750 §3 / RFC 9449 §7 errors with their challenge.
  * @see https://openid.net/specs/openid-connect-core-1_0.html#UserInfo
  */
 @Injectable()
 export class UserInfoService {
   constructor(
     @Inject(PAR_OPTIONS) private readonly options: ResolvedParOptions,
-    private readonly verifier: AccessTokenVerifier,
+    private readonly resource: ProtectedResourceService,
   ) {}
 
   async userinfo(req: Request): Promise<Record<string, unknown>> {
-    // 1. The bearer token (RFC 6750 §2.1, §2.2).
-    const token = readBearerToken(req, this.options.issuer);
-    // 2. Ours, unexpired and not revoked (any audience: UserInfo is the authorization server's own resource).
-    let claims: AccessTokenClaims;
-    try {
-      claims = await this.verifier.verify(token, { checkRevocation: true });
-    } catch (error) {
-      if (error instanceof InvalidAccessTokenError) throw bearerError(this.options.issuer, 'invalid_token', error.reason, 401);
-      throw error;
-    }
+    // 1-2. The access token (RFC 6750 §2.1, §2.2; RFC 9449 §7 for DPoP-bound ones): ours, unexpired and
+    // not revoked, any audience (UserInfo is the authorization server's own resource).
+    const claims = await this.resource.authenticate(req, { checkRevocation: true, allowFormToken: true });
     // 3. Granted for OpenID Connect (§5.3.1: the token was obtained through an OpenID Connect request).
     const scopes = (claims.scope ?? '').split(' ').filter(Boolean);
-    if (!scopes.includes('openid')) throw bearerError(this.options.issuer, 'insufficient_scope', 'the access token lacks scope openid', 403, 'openid');
+    if (!scopes.includes('openid')) throw this.resource.insufficientScope(req, 'the access token lacks scope openid', ['openid']);
     // 4. The claims released to UserInfo; sub always (§5.3.2).
     const requested = isJsonObject(claims.claims) && isJsonObject(claims.claims.userinfo) ? { userinfo: claims.claims.userinfo } : undefined;
     const released = await resolveAccountClaims(this.options.findAccountClaims, {

@@ -7,7 +7,9 @@ import { OAuthError } from '../../../errors/oauth-error.js';
 import { PAR_OPTIONS } from '../../../par.constants.js';
 import type { ResolvedParOptions } from '../../../par.options.js';
 import { TokenStore } from '../../../persistence/token-stores.js';
+import type { VerifiedDpopProof } from '../../../dpop/dpop-proof.js';
 import { checkCodeVerifier } from '../check-code-verifier.js';
+import { checkDpopBinding } from '../check-dpop-binding.js';
 import { checkRequestedAuthorizationDetails } from '../check-requested-authorization-details.js';
 import { TokenIssuer } from '../token-issuer.js';
 import type { TokenResponse } from '../token-response.js';
@@ -30,7 +32,7 @@ export class AuthorizationCodeGrant implements GrantHandler {
     private readonly issuer: TokenIssuer,
   ) {}
 
-  async exchange({ client }: AuthenticatedClient, params: Params): Promise<TokenResponse> {
+  async exchange({ client }: AuthenticatedClient, params: Params, proof: VerifiedDpopProof | undefined): Promise<TokenResponse> {
     const code = required(params, 'code');
     const now = this.options.clock.now();
     const redemption = await this.store.redeemCode(sha256(code), new Date(now));
@@ -47,6 +49,7 @@ export class AuthorizationCodeGrant implements GrantHandler {
       throw new OAuthError('invalid_grant', 'redirect_uri does not match the authorization request');
     }
     checkCodeVerifier(params, grant.code_challenge);
+    const dpopJkt = checkDpopBinding(grant.dpop_jkt, proof, 'authorization code');
     const authorizationDetails = checkRequestedAuthorizationDetails(params, grant.authorization_details, { client, options: this.options });
     return this.issuer.respond(
       client,
@@ -62,7 +65,7 @@ export class AuthorizationCodeGrant implements GrantHandler {
         ...(grant.claims !== undefined && { claims: grant.claims }),
       },
       now,
-      { nonce: grant.nonce, refresh: 'new', authorizationDetails },
+      { nonce: grant.nonce, refresh: 'new', authorizationDetails, dpopJkt },
     );
   }
 }

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { checkScope } from '../../../authorization-request/check-scope.js';
 import type { AuthenticatedClient } from '../../../clients/client-authentication.service.js';
 import type { Params } from '../../../common/form.js';
+import type { VerifiedDpopProof } from '../../../dpop/dpop-proof.js';
 import { randomToken } from '../../../common/secrets.js';
 import { invalidScope, unauthorizedClient } from '../../../errors/oauth-error.js';
 import { PAR_OPTIONS } from '../../../par.constants.js';
@@ -26,13 +27,13 @@ export class ClientCredentialsGrant implements GrantHandler {
     private readonly issuer: TokenIssuer,
   ) {}
 
-  async exchange({ client, method }: AuthenticatedClient, params: Params): Promise<TokenResponse> {
+  async exchange({ client, method }: AuthenticatedClient, params: Params, proof: VerifiedDpopProof | undefined): Promise<TokenResponse> {
     if (method === 'none') throw unauthorizedClient('client_credentials is for confidential clients only');
     const scope = checkScope(params, { client, options: this.options, credentialed: true });
     const userScope = scope.split(' ').find((s) => USER_SCOPES.has(s));
     if (userScope !== undefined) throw invalidScope(`scope "${userScope}" needs an end-user`);
     const now = this.options.clock.now();
-    return this.issuer.respond(client, randomToken(16), { sub: client.id, scope }, now, { refresh: 'none' });
+    return this.issuer.respond(client, randomToken(16), { sub: client.id, scope }, now, { refresh: 'none', dpopJkt: proof?.jkt });
   }
 }
 

@@ -6,6 +6,8 @@ import { OAuthError } from '../../../errors/oauth-error.js';
 import { PAR_OPTIONS } from '../../../par.constants.js';
 import type { ResolvedParOptions } from '../../../par.options.js';
 import { TokenStore } from '../../../persistence/token-stores.js';
+import type { VerifiedDpopProof } from '../../../dpop/dpop-proof.js';
+import { checkDpopBinding } from '../check-dpop-binding.js';
 import { checkRequestedAuthorizationDetails } from '../check-requested-authorization-details.js';
 import { TokenIssuer, type StoredGrant } from '../token-issuer.js';
 import type { TokenResponse } from '../token-response.js';
@@ -28,7 +30,7 @@ export class RefreshTokenGrant implements GrantHandler {
     private readonly issuer: TokenIssuer,
   ) {}
 
-  async exchange({ client, method }: AuthenticatedClient, params: Params): Promise<TokenResponse> {
+  async exchange({ client, method }: AuthenticatedClient, params: Params, proof: VerifiedDpopProof | undefined): Promise<TokenResponse> {
     const presented = required(params, 'refresh_token');
     const now = this.options.clock.now();
     const hash = sha256(presented);
@@ -42,6 +44,7 @@ export class RefreshTokenGrant implements GrantHandler {
     if (record.revokedAt !== null || record.expiresAt.getTime() <= now) throw new OAuthError('invalid_grant', INVALID);
     if (await this.store.isGrantRevoked(record.grantId, new Date(now))) throw new OAuthError('invalid_grant', INVALID);
     const grant = record.grant as unknown as StoredGrant;
+    const dpopJkt = checkDpopBinding(grant.dpop_jkt, proof, 'refresh token');
     const scope = narrowScope(optional(params, 'scope'), grant.scope);
     const authorizationDetails = checkRequestedAuthorizationDetails(params, grant.authorization_details, { client, options: this.options });
     const rotate = this.options.rotateRefreshTokens === 'always' || (this.options.rotateRefreshTokens === 'public' && method === 'none');
@@ -55,7 +58,7 @@ export class RefreshTokenGrant implements GrantHandler {
       }
       refresh = { token: next };
     }
-    return this.issuer.respond(client, record.grantId, { ...grant, scope }, now, { refresh: refresh ?? { token: presented }, authorizationDetails });
+    return this.issuer.respond(client, record.grantId, { ...grant, scope }, now, { refresh: refresh ?? { token: presented }, authorizationDetails, dpopJkt });
   }
 }
 

@@ -1,0 +1,30 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Request } from 'express';
+import { PAR_OPTIONS, REPLAY_STORE } from '../par.constants.js';
+import type { ResolvedParOptions } from '../par.options.js';
+import type { ReplayStore } from '../persistence/stores.js';
+import { type VerifiedDpopProof, verifyDpopProof } from './dpop-proof.js';
+
+/** The DPoP proofs a request carries, as header values (Node keeps repeated headers apart here). */
+export function dpopHeaders(req: Request): string[] {
+  return req.headersDistinct?.dpop ?? (typeof req.headers.dpop === 'string' ? [req.headers.dpop] : []);
+}
+
+/** Verifies the DPoP proof of a request against the endpoint it reached (RFC 9449 §4.3). */
+@Injectable()
+export class DpopService {
+  constructor(
+    @Inject(PAR_OPTIONS) private readonly options: ResolvedParOptions,
+    @Inject(REPLAY_STORE) private readonly replay: ReplayStore,
+  ) {}
+
+  /** The verified proof, or undefined when the request carries none. */
+  async proofOf(req: Request, url: string, accessToken?: string): Promise<VerifiedDpopProof | undefined> {
+    const headers = dpopHeaders(req);
+    if (headers.length === 0) return undefined;
+    return verifyDpopProof(
+      { headers, method: req.method, url, now: this.options.clock.now(), maxAge: this.options.dpopProofMaxAge, skew: this.options.clockSkew, ...(accessToken !== undefined && { accessToken }) },
+      this.replay,
+    );
+  }
+}
