@@ -27,6 +27,7 @@ function pushedRequest(expiresAt: number, createdAt = expiresAt - MINUTE): NewPu
     dpopJkt: null,
     credentialed: true,
     expiresAt: new Date(expiresAt),
+    retainUntil: new Date(expiresAt + INTERACTION_TTL),
     createdAt: new Date(createdAt),
   };
 }
@@ -83,7 +84,8 @@ describe('PostgreSQL stores (one atomic statement per operation)', () => {
       // Opening it again (reload, other browser) is allowed while the first login runs.
       const opened = await Promise.all(interactions.map((interaction) => open(request, NOW, interaction)));
       expect(opened.every((record) => record !== undefined)).toBe(true);
-      expect(opened[0]?.request).toEqual({ ...request, firstUsedAt: new Date(NOW), consumedAt: null });
+      const { retainUntil: _retainUntil, ...inserted } = request;
+      expect(opened[0]?.request).toEqual({ ...inserted, firstUsedAt: new Date(NOW), consumedAt: null });
       expect(opened[0]?.expiresAt).toEqual(new Date(NOW + INTERACTION_TTL));
 
       const attempts = interactions.map((interaction) => ({ interaction, code: authorizationCode(NOW + MINUTE) }));
@@ -218,9 +220,11 @@ describe('PostgreSQL stores (one atomic statement per operation)', () => {
 
     it('deletes rows an hour past their end (requests, codes) or past expiry (replay), and keeps the rest', async () => {
       const purge = t.app.get(PurgeService);
+      // An unused request is kept for the interaction TTL past its expiry (a login started at its last
+      // moment may still run), then an hour more.
       const unused = {
         expiredTwoHoursAgo: pushedRequest(NOW - 2 * HOUR),
-        expiredJustOverAnHourAgo: pushedRequest(NOW - HOUR - SECOND),
+        retainedJustOverAnHourAgo: pushedRequest(NOW - HOUR - SECOND - INTERACTION_TTL),
         expiredHalfAnHourAgo: pushedRequest(NOW - 30 * MINUTE),
         live: pushedRequest(NOW + MINUTE),
       };
@@ -235,7 +239,7 @@ describe('PostgreSQL stores (one atomic statement per operation)', () => {
       const oldCode = authorizationCode(NOW - 3 * HOUR + 2 * MINUTE);
       expect(await complete(oldInteraction, NOW - 3 * HOUR + MINUTE, oldCode)).toBe(true);
       // Expired 70 minutes ago, but first used just before and its (long) login still runs: kept.
-      const longLogin = pushedRequest(NOW - 70 * MINUTE);
+      const longLogin = { ...pushedRequest(NOW - 70 * MINUTE), retainUntil: new Date(NOW - 70 * MINUTE + 2 * HOUR) };
       await requests.insert(longLogin);
       const longInteraction = binding();
       await requests.openInteraction(longLogin.referenceHash, longLogin.clientId, longInteraction, new Date(NOW - 71 * MINUTE), 2 * HOUR);

@@ -49,7 +49,6 @@ export class PushedRequestEntity {
  * by a random secret in an HttpOnly cookie (only its hash is stored).
  */
 @Entity({ name: 'par_interaction' })
-@Index('par_interaction_expires_at_idx', ['expiresAt'])
 @Index('par_interaction_request_hash_idx', ['requestHash'])
 export class InteractionEntity {
   @PrimaryColumn({ name: 'uid_hash', type: 'varchar', length: 64 })

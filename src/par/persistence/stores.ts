@@ -20,6 +20,11 @@ export interface NewPushedRequest {
   readonly dpopJkt: string | null;
   readonly credentialed: boolean;
   readonly expiresAt: Date;
+  /**
+   * Until when the row is kept: past `expiresAt`, for as long as a login started at the last moment
+   * may run. Fixed at insert, so that opening an interaction never updates an indexed column.
+   */
+  readonly retainUntil: Date;
   readonly createdAt: Date;
 }
 

@@ -66,8 +66,8 @@ export class TypeOrmPushedRequestStore implements PushedRequestStore {
     await queryRows(
       this.dataSource,
       `INSERT INTO par_pushed_request (reference_hash, client_id, parameters, dpop_jkt, credentialed, expires_at, retain_until, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $6, $7)`,
-      [request.referenceHash, request.clientId, JSON.stringify(request.parameters), request.dpopJkt, request.credentialed, request.expiresAt, request.createdAt],
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      [request.referenceHash, request.clientId, JSON.stringify(request.parameters), request.dpopJkt, request.credentialed, request.expiresAt, request.retainUntil, request.createdAt],
     );
   }
 
@@ -76,9 +76,7 @@ export class TypeOrmPushedRequestStore implements PushedRequestStore {
     const rows = await queryRows<InteractionRow>(
       this.dataSource,
       `WITH r AS (
-         UPDATE par_pushed_request SET
-           first_used_at = COALESCE(first_used_at, $3),
-           retain_until = GREATEST(retain_until, COALESCE(first_used_at, $3) + ${ms})
+         UPDATE par_pushed_request SET first_used_at = COALESCE(first_used_at, $3)
          WHERE reference_hash = $1 AND client_id = $2 AND consumed_at IS NULL
            AND CASE WHEN first_used_at IS NULL THEN expires_at > $3 ELSE first_used_at + ${ms} > $3 END
          RETURNING *

@@ -104,6 +104,7 @@ export class AuthorizationService {
         dpopJkt: checkDpopJktParameter(params) ?? null,
         credentialed: false,
         expiresAt: new Date(now),
+        retainUntil: new Date(now + this.options.interactionTtl * 1000),
         createdAt: new Date(now),
       },
       binding.stored,

@@ -67,6 +67,7 @@ export class PushedAuthorizationService {
       dpopJkt: dpopJkt ?? null,
       credentialed,
       expiresAt: new Date(now + this.options.requestUriTtl * 1000),
+      retainUntil: new Date(now + (this.options.requestUriTtl + this.options.interactionTtl) * 1000),
       createdAt: new Date(now),
     });
     return { request_uri: `${REQUEST_URI_PREFIX}${reference}`, expires_in: this.options.requestUriTtl };
