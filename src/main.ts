@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { mkdirSync } from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -23,6 +24,19 @@ async function main(): Promise<void> {
   const issuer = config.par.issuer;
   logger.log(`authorization server ${issuer} (${config.database.url ? 'PostgreSQL' : `embedded PGlite in ${config.database.dataDir}`})`);
   logger.log(`discovery: ${issuer}/.well-known/oauth-authorization-server`);
+  if (config.par.profile === 'fapi2') {
+    logger.log('profile fapi2 (FAPI 2.0 Security Profile): PAR, private_key_jwt, DPoP-bound tokens');
+    if (config.fapiClientKeyFile) {
+      const keyFile = resolve(config.fapiClientKeyFile);
+      logger.log(
+        `fapi-client's private JWK (private_key_jwt): ${keyFile}\n` +
+          `  the shared bench driver signs with it as KEY_FILE:\n` +
+          `  ISSUER=${issuer} CLIENT_ID=fapi-client KEY_FILE=${keyFile} MODE=par node ../shared/bench/driver/flow.mjs\n` +
+          `  (full flows need DPoP proofs at /token, which the driver does not send)`,
+      );
+    }
+    return;
+  }
   const verifier = randomBytes(32).toString('base64url');
   const challenge = createHash('sha256').update(verifier).digest('base64url');
   logger.log(

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { type ClientMetadata, DEFAULT_SCOPES, type ParModuleOptions } from '../par/index.js';
 import type { DatabaseSettings } from '../database/data-source-options.js';
 import { DEMO_CLIENTS } from './demo-clients.js';
+import { DEFAULT_FAPI_CLIENT_KEY_FILE, demoFapiClient } from './demo-fapi-client.js';
 import { DEMO_IDENTITY_ASSURANCE, findDemoAccountClaims } from './demo-identity.js';
 import { accountInformation, paymentInitiation } from './demo-authorization-details.js';
 
@@ -10,18 +11,27 @@ export interface DemoConfig {
   port: number;
   database: DatabaseSettings;
   par: ParModuleOptions;
+  /** PROFILE=fapi2 without CLIENTS_FILE: where the private JWK of the demo's `fapi-client` is kept. */
+  fapiClientKeyFile?: string;
 }
 
 export function readDemoConfig(env: NodeJS.ProcessEnv = process.env): DemoConfig {
   const port = numberVar(env, 'PORT') ?? 3000;
   const issuer = env.ISSUER ?? `http://localhost:${port}`;
-  const clients = env.CLIENTS_FILE ? readClients(env.CLIENTS_FILE) : DEMO_CLIENTS;
+  const profile = env.PROFILE || 'oauth2';
+  if (profile !== 'oauth2' && profile !== 'fapi2') throw new Error(`PROFILE must be oauth2 or fapi2 (got "${profile}")`);
+  // FAPI 2.0 admits none of the usual demo clients (secrets, a public client, http://localhost): one
+  // private_key_jwt client of its own instead.
+  const fapiClientKeyFile = profile === 'fapi2' && !env.CLIENTS_FILE ? env.FAPI_CLIENT_KEY_FILE || DEFAULT_FAPI_CLIENT_KEY_FILE : undefined;
+  const clients = env.CLIENTS_FILE ? readClients(env.CLIENTS_FILE) : fapiClientKeyFile ? [demoFapiClient(fapiClientKeyFile)] : DEMO_CLIENTS;
   return {
     port,
+    ...(fapiClientKeyFile && { fapiClientKeyFile }),
     database: env.DATABASE_URL ? { url: env.DATABASE_URL } : { dataDir: env.PGLITE_DIR ?? '.data/pglite' },
     par: {
       issuer,
       clients,
+      profile,
       scopesSupported: [...DEFAULT_SCOPES, 'api:read'],
       authorizationDetailsTypes: { payment_initiation: paymentInitiation, account_information: accountInformation },
       findAccountClaims: findDemoAccountClaims,

@@ -9,6 +9,7 @@ export {
   ASSERTION_SIGNING_ALGS,
   DEFAULT_SCOPES,
 } from './par.options.js';
+export type { ParProfile } from './fapi2-profile.js';
 export { PAR_OPTIONS, ENDPOINT_PATHS } from './par.constants.js';
 export { type Clock, systemClock } from './common/clock.js';
 export { ParConfigurationError } from './common/configuration-error.js';

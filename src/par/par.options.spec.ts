@@ -230,6 +230,122 @@ describe('resolveParOptions', () => {
   });
 });
 
+describe('the fapi2 profile (FAPI 2.0 Security Profile Final)', () => {
+  const fapi2 = (overrides: Partial<ParModuleOptions> = {}): ParModuleOptions => valid({ profile: 'fapi2', clients: [JWT_CLIENT], ...overrides });
+
+  it("is off by default: profile 'oauth2', and the options keep their own defaults", () => {
+    expect(resolveParOptions(valid())).toMatchObject({
+      profile: 'oauth2',
+      requirePushedAuthorizationRequests: false,
+      clientAssertionAudience: 'issuer',
+      requireDpop: false,
+      rotateRefreshTokens: 'public',
+    });
+    expect(resolveParOptions(valid({ profile: 'oauth2' })).profile).toBe('oauth2');
+  });
+
+  it('profile: an unknown value fails naming the option', () => {
+    expectRejected(loose({ ...valid(), profile: 'fapi1' }), 'profile', /must be 'oauth2' or 'fapi2' \(got "fapi1"\)/);
+  });
+
+  it('forces PAR (§5.3.2.2-3), the issuer-string assertion audience (§5.3.2.1-8) and DPoP (§5.3.2.1-4), and defaults rotation to never (§5.3.2.1-9)', () => {
+    expect(resolveParOptions(fapi2())).toMatchObject({
+      profile: 'fapi2',
+      requirePushedAuthorizationRequests: true,
+      clientAssertionAudience: 'issuer-string',
+      requireDpop: true,
+      rotateRefreshTokens: 'never',
+      codeTtl: 60,
+      requestUriTtl: 60,
+      clockSkew: 10,
+      maxStateLength: 1024,
+      maxNonceLength: 512,
+    });
+  });
+
+  it('keeps explicit values that fit the profile', () => {
+    const resolved = resolveParOptions(
+      fapi2({
+        requirePushedAuthorizationRequests: true,
+        clientAssertionAudience: 'issuer-string',
+        requireDpop: true,
+        codeTtl: 30,
+        requestUriTtl: 599,
+        clockSkew: 59,
+        rotateRefreshTokens: 'public',
+        allowUnregisteredRedirectUris: true,
+        requireSignedRequestObject: true,
+      }),
+    );
+    expect(resolved).toMatchObject({ codeTtl: 30, requestUriTtl: 599, clockSkew: 59, rotateRefreshTokens: 'public', allowUnregisteredRedirectUris: true, requireSignedRequestObject: true });
+    expect(resolveParOptions(fapi2({ codeTtl: 60, clockSkew: 10, rotateRefreshTokens: 'never' }))).toMatchObject({ codeTtl: 60, clockSkew: 10, rotateRefreshTokens: 'never' });
+  });
+
+  describe('fails at boot naming an option set against the profile', () => {
+    it('requirePushedAuthorizationRequests: false (§5.3.2.2-3)', () => {
+      expectRejected(fapi2({ requirePushedAuthorizationRequests: false }), 'requirePushedAuthorizationRequests', /must be true \(FAPI 2\.0 §5\.3\.2\.2-3\) under the fapi2 profile \(got false\)$/);
+    });
+    it.each(['issuer', 'lenient'] as const)("clientAssertionAudience: '%s' (§5.3.2.1-8)", (clientAssertionAudience) => {
+      expectRejected(fapi2({ clientAssertionAudience }), 'clientAssertionAudience', new RegExp(`must be 'issuer-string' .* under the fapi2 profile \\(got "${clientAssertionAudience}"\\)$`));
+    });
+    it('requireDpop: false (§5.3.2.1-4)', () => {
+      expectRejected(fapi2({ requireDpop: false }), 'requireDpop', /must be true: access tokens are sender-constrained with DPoP .* \(got false\)$/);
+    });
+    it.each([61, 600])('codeTtl: %s (at most 60, §5.3.2.1-11)', (codeTtl) => {
+      expectRejected(fapi2({ codeTtl }), 'codeTtl', new RegExp(`must be at most 60 .* under the fapi2 profile \\(got ${codeTtl}\\)$`));
+    });
+    it("rotateRefreshTokens: 'always' (§5.3.2.1-9)", () => {
+      expectRejected(fapi2({ rotateRefreshTokens: 'always' }), 'rotateRefreshTokens', /must be 'never' .* \(got "always"\)$/);
+    });
+    it.each([0, 9])('clockSkew: %s (iat/nbf up to 10 s ahead must be accepted, §5.3.2.1-13)', (clockSkew) => {
+      expectRejected(fapi2({ clockSkew }), 'clockSkew', /must be at least 10: iat\/nbf up to 10 seconds ahead must be accepted/);
+    });
+    it('clockSkew: 60 or more, and requestUriTtl: 600 or more, as under any profile (§5.3.2.1-13, §5.3.2.2-12)', () => {
+      expectRejected(fapi2({ clockSkew: 60 }), 'clockSkew', /from 0 to 59/);
+      expectRejected(fapi2({ requestUriTtl: 600 }), 'requestUriTtl', /from 5 to 599/);
+    });
+    it.each([
+      ['client_secret_basic', BASIC],
+      ['client_secret_post', { ...BASIC, token_endpoint_auth_method: 'client_secret_post' }],
+      ['none', { client_id: 'spa', token_endpoint_auth_method: 'none', redirect_uris: ['https://spa.example.org/cb'] }],
+      ['client_secret_basic', { client_id: 'default', client_secret: SECRET, redirect_uris: ['https://default.example.org/cb'] }],
+    ] as const)('clients[1].token_endpoint_auth_method: %s (private_key_jwt only, §5.3.2.1-6)', (method, client) => {
+      expectRejected(
+        fapi2({ clients: [JWT_CLIENT, client as ClientMetadata] }),
+        'clients[1].token_endpoint_auth_method',
+        new RegExp(`must be private_key_jwt, not ${method} \\(FAPI 2\\.0 §5\\.3\\.2\\.1-6\\) under the fapi2 profile$`),
+      );
+    });
+    it.each(['http://client.example.org/cb', 'http://localhost:4999/cb', 'http://127.0.0.2:4999/cb', 'http://10.0.0.1/cb'])(
+      'clients[0].redirect_uris[1]: %s (no http except on a loopback IP address, §5.3.2.2-8)',
+      (uri) => {
+        expectRejected(
+          fapi2({ clients: [{ ...JWT_CLIENT, redirect_uris: ['https://jwt.example.org/cb', uri] }] }),
+          'clients[0].redirect_uris[1]',
+          /must not use http, except on a loopback IP address \(127\.0\.0\.1 or \[::1\]; FAPI 2\.0 §5\.3\.2\.2-8\) under the fapi2 profile$/,
+        );
+      },
+    );
+  });
+
+  it('accepts https, private-use and loopback-IP http redirect URIs (RFC 8252 §7.1, §7.3)', () => {
+    const redirect_uris = ['https://jwt.example.org/cb', 'com.example.app:/cb', 'http://127.0.0.1:4999/cb', 'http://[::1]:4999/cb', 'http://127.0.0.1/cb'];
+    const { clients } = resolveParOptions(fapi2({ clients: [{ ...JWT_CLIENT, redirect_uris }] }));
+    expect((clients as StaticClientRegistry).findNormalized('jwt-client')?.redirectUris).toEqual(redirect_uris);
+  });
+
+  it('leaves the clients of a custom registry to be checked when they are used (invalid_client, invalid_request)', () => {
+    const registry = { findClient: () => BASIC };
+    expect(resolveParOptions(fapi2({ clients: registry })).clients).toBe(registry);
+  });
+
+  it('leaves the options of the oauth2 profile alone: the same values are accepted there', () => {
+    expect(() =>
+      resolveParOptions(valid({ requirePushedAuthorizationRequests: false, clientAssertionAudience: 'lenient', requireDpop: false, codeTtl: 600, rotateRefreshTokens: 'always', clockSkew: 0 })),
+    ).not.toThrow();
+  });
+});
+
 describe('StaticClientRegistry', () => {
   it('keeps only a hash of the secret', () => {
     const registry = new StaticClientRegistry([BASIC, { ...BASIC, client_id: 'post-client', token_endpoint_auth_method: 'client_secret_post' }]);

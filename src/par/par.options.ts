@@ -5,6 +5,7 @@ import type { AuthorizationDetailsValidator } from './authorization-details/auth
 import type { FindAccountClaims } from './claims/account-claims.js';
 import type { ClientMetadata } from './clients/client.js';
 import { type ClientRegistry, StaticClientRegistry } from './clients/client-registry.js';
+import { checkFapi2Clients, PAR_PROFILES, type ParProfile, withFapi2Profile } from './fapi2-profile.js';
 
 /**
  * Which `aud` values a `private_key_jwt` client assertion may carry.
@@ -30,6 +31,17 @@ export interface ParModuleOptions {
   /** The clients: a static list of RFC 7591 metadata, or your own {@link ClientRegistry}. */
   clients: readonly ClientMetadata[] | ClientRegistry;
   /**
+   * The security profile. `fapi2`: FAPI 2.0 Security Profile Final. PAR, the issuer-string assertion
+   * audience and DPoP are then required (`requirePushedAuthorizationRequests`, `clientAssertionAudience`
+   * and `requireDpop` are forced), `rotateRefreshTokens` defaults to `never`, and an option set against
+   * the profile (`codeTtl` > 60, `clockSkew` < 10, `rotateRefreshTokens: 'always'`, ...) fails the boot.
+   * Every client must use `private_key_jwt`, with no http redirect URI except on 127.0.0.1 or [::1]:
+   * a static list is checked at boot, a custom registry's client is refused (`invalid_client`) when used.
+   * @see https://openid.net/specs/fapi-security-profile-2_0-final.html
+   * @default 'oauth2' (no profile beyond the options themselves)
+   */
+  profile?: ParProfile;
+  /**
    * Seconds a pushed request_uri may be redeemed at the authorization endpoint (RFC 9126 §2.2
    * `expires_in`). 5 to 599.
    * @default 60
@@ -48,7 +60,7 @@ export interface ParModuleOptions {
    * @default (uid) => `/interaction/${uid}`
    */
   interactionUrl?: (uid: string) => string;
-  /** Seconds an authorization code lives. 1 to 600. @default 60 */
+  /** Seconds an authorization code lives. 1 to 600 (to 60 under the fapi2 profile, FAPI 2.0 §5.3.2.1-11). @default 60 */
   codeTtl?: number;
   /** Seconds an access token lives. 1 to 86400. @default 300 */
   accessTokenTtl?: number;
@@ -60,7 +72,7 @@ export interface ParModuleOptions {
    * Which clients get a new refresh token at each use (the old one is then dead, and replaying it
    * revokes the grant): `public` clients only (RFC 9700 §4.14.2), `always`, or `never` (FAPI 2.0
    * §5.3.2.1-9 discourages rotation for confidential clients).
-   * @default 'public'
+   * @default 'public' ('never' under the fapi2 profile, which refuses 'always')
    */
   rotateRefreshTokens?: 'public' | 'always' | 'never';
   /** `aud` of access tokens when the request names no `resource` (RFC 8707). @default the issuer */
@@ -94,7 +106,7 @@ export interface ParModuleOptions {
   identityAssurance?: IdentityAssuranceOptions;
   /**
    * RFC 9126 §5: refuse every authorization request that does not use a pushed request_uri.
-   * @default false
+   * @default false (true under the fapi2 profile, which refuses false)
    */
   requirePushedAuthorizationRequests?: boolean;
   /**
@@ -120,13 +132,13 @@ export interface ParModuleOptions {
   requireDpop?: boolean;
   /** Seconds a DPoP proof's `iat` may lie in the past (RFC 9449 §11.1). 10 to 300. @default 60 */
   dpopProofMaxAge?: number;
-  /** Which `aud` a client assertion may carry. @default 'issuer' */
+  /** Which `aud` a client assertion may carry. @default 'issuer' ('issuer-string', the only one allowed, under the fapi2 profile) */
   clientAssertionAudience?: ClientAssertionAudiencePolicy;
   /** Longest accepted lifetime of a client assertion (`exp` − now), in seconds. 1 to 3600. @default 300 */
   clientAssertionMaxLifetime?: number;
   /**
    * Seconds a JWT's `iat` / `nbf` may lie in the future, and past its `exp` (FAPI 2.0 §5.3.2.1-13:
-   * accept up to 10, reject 60 or more). 0 to 59.
+   * accept up to 10, reject 60 or more). 0 to 59 (10 to 59 under the fapi2 profile).
    * @default 10
    */
   clockSkew?: number;
@@ -169,6 +181,7 @@ export const DEFAULT_SCOPES = ['openid', 'profile', 'email', 'address', 'phone',
 export interface ResolvedParOptions {
   readonly issuer: string;
   readonly clients: ClientRegistry;
+  readonly profile: ParProfile;
   readonly requestUriTtl: number;
   readonly interactionTtl: number;
   readonly interactionUrl: (uid: string) => string;
@@ -202,14 +215,19 @@ export interface ResolvedParOptions {
  * Validates options and fills in defaults: the one place where both live. Throws a
  * {@link ParConfigurationError} naming the option on the first problem.
  */
-export function resolveParOptions(options: ParModuleOptions): ResolvedParOptions {
-  if (typeof options !== 'object' || options === null) throw new ParConfigurationError('options', 'must be an object');
+export function resolveParOptions(given: ParModuleOptions): ResolvedParOptions {
+  if (typeof given !== 'object' || given === null) throw new ParConfigurationError('options', 'must be an object');
+  const profile = given.profile ?? 'oauth2';
+  if (!PAR_PROFILES.includes(profile)) throw new ParConfigurationError('profile', `must be 'oauth2' or 'fapi2' (got ${JSON.stringify(profile)})`);
+  // FAPI 2.0: what the profile requires becomes the option's value; an option set against it fails here.
+  const options = profile === 'fapi2' ? withFapi2Profile(given) : given;
   const issuer = checkIssuer(options.issuer);
   const clients = options.clients;
   if (clients === undefined || clients === null) throw new ParConfigurationError('clients', 'is required');
   const registry: ClientRegistry = Array.isArray(clients)
     ? new StaticClientRegistry(clients)
     : checkRegistry(clients as ClientRegistry);
+  if (profile === 'fapi2' && registry instanceof StaticClientRegistry) checkFapi2Clients(clients as readonly ClientMetadata[], registry);
   const audience = options.clientAssertionAudience ?? 'issuer';
   if (!['issuer', 'issuer-string', 'lenient'].includes(audience)) {
     throw new ParConfigurationError('clientAssertionAudience', `must be 'issuer', 'issuer-string' or 'lenient' (got "${String(audience)}")`);
@@ -223,6 +241,7 @@ export function resolveParOptions(options: ParModuleOptions): ResolvedParOptions
   return {
     issuer,
     clients: registry,
+    profile,
     requestUriTtl: integer(options, 'requestUriTtl', 60, 5, 599),
     interactionTtl: integer(options, 'interactionTtl', 600, 60, 86_400),
     interactionUrl: checkInteractionUrl(options.interactionUrl),

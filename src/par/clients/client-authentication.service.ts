@@ -64,6 +64,11 @@ export class ClientAuthenticationService {
     }
     const client = await this.clients.find(clientId);
     if (client === undefined) throw invalidClient(GENERIC_FAILURE, basic);
+    // FAPI 2.0 §5.3.2.1-6: private_key_jwt only. A static list is checked at boot; this catches the
+    // clients of a custom ClientRegistry.
+    if (this.options.profile === 'fapi2' && client.authMethod !== 'private_key_jwt') {
+      throw invalidClient(`client is registered with ${client.authMethod}, which the fapi2 profile does not allow (private_key_jwt only)`, basic);
+    }
     if (client.authMethod !== presented) {
       throw invalidClient(`client must authenticate with ${client.authMethod}`, basic);
     }
