@@ -1,3 +1,4 @@
+import * as oauth from 'oauth4webapi';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -448,5 +449,38 @@ describe('the demo server with PROFILE=fapi2: fapi-client and the interaction pa
     const query = queryOf(location);
     expect(Object.keys(query).sort()).toEqual(['code', 'iss', 'state']);
     expect(query).toMatchObject({ code: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/), state: 'demo-state', iss: demo.issuer });
+  });
+
+  it('runs a whole FAPI 2.0 flow with oauth4webapi: private_key_jwt + PAR + PKCE + DPoP, to the protected API', async () => {
+    const issuer = new URL(demo.issuer);
+    const insecure = { [oauth.allowInsecureRequests]: true };
+    const as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { ...insecure, algorithm: 'oauth2' }));
+    const oauthClient: oauth.Client = { client_id: 'fapi-client' };
+    const clientAuth = oauth.PrivateKeyJwt({ key: client.privateKey, kid: client.kid });
+    const DPoP = oauth.DPoP(oauthClient, await oauth.generateKeyPair('ES256'));
+    const verifier = oauth.generateRandomCodeVerifier();
+    const state = oauth.generateRandomState();
+    const nonce = oauth.generateRandomNonce();
+    const pushed = await oauth.processPushedAuthorizationResponse(
+      as,
+      oauthClient,
+      await oauth.pushedAuthorizationRequest(
+        as,
+        oauthClient,
+        clientAuth,
+        { response_type: 'code', redirect_uri: 'http://127.0.0.1:4999/cb', scope: 'openid api:read', state, nonce, code_challenge: await oauth.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' },
+        { ...insecure, DPoP },
+      ),
+    );
+    const authorize = await request(demo.server).get('/authorize').query({ client_id: 'fapi-client', request_uri: pushed.request_uri });
+    const cookie = ([] as string[]).concat(authorize.headers['set-cookie'] ?? [])[0]?.split(';')[0] as string;
+    const interaction = await request(demo.server).get(new URL(authorize.headers.location as string).pathname).set('Cookie', cookie);
+    const params = oauth.validateAuthResponse(as, oauthClient, new URL(interaction.headers.location as string), state);
+    const response = await oauth.authorizationCodeGrantRequest(as, oauthClient, clientAuth, params, 'http://127.0.0.1:4999/cb', verifier, { ...insecure, DPoP });
+    const tokens = await oauth.processAuthorizationCodeResponse(as, oauthClient, response, { expectedNonce: nonce, requireIdToken: true });
+    expect(tokens.token_type).toBe('dpop');
+    const api = await oauth.protectedResourceRequest(tokens.access_token, 'GET', new URL('/api/me', issuer), undefined, undefined, { ...insecure, DPoP });
+    expect(api.status).toBe(200);
+    expect(await api.json()).toMatchObject({ sub: 'user-alice', client_id: 'fapi-client' });
   });
 });
