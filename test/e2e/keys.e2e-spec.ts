@@ -6,7 +6,7 @@ import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ParModule } from '../../src/par/index.js';
 import { BASIC_CLIENT } from '../fixtures/clients.js';
-import { createTestApp, freePort, type TestApp } from '../support/app.js';
+import { createTestApp, createTestAppInstances, freePort, type TestApp } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { fetchJwks, introspect, obtainTokens, tokenRequest } from '../support/tokens.js';
 
@@ -173,9 +173,7 @@ describe('the development key (no signingKeys)', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    const issuer = `http://127.0.0.1:${await freePort()}`;
-    first = await createTestApp({ database: db, par: { clients: [CLIENT], issuer } });
-    second = await createTestApp({ database: db, par: { clients: [CLIENT], issuer } });
+    [first, second] = (await createTestAppInstances(2, { database: db, par: { clients: [CLIENT] } })) as [TestApp, TestApp];
   });
   afterAll(async () => {
     await first?.close();

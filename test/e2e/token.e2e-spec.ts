@@ -3,7 +3,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ParModuleOptions } from '../../src/par/index.js';
 import { BASIC_CLIENT, POST_CLIENT, PUBLIC_CLIENT } from '../fixtures/clients.js';
-import { createTestApp, freePort, type TestApp } from '../support/app.js';
+import { createTestApp, createTestAppInstances, type TestApp } from '../support/app.js';
 import { expectOAuthError } from '../support/assertions.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { basicAuth } from '../support/oauth.js';
@@ -433,9 +433,7 @@ describe('POST /token on two app instances sharing one database', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    const issuer = `http://127.0.0.1:${await freePort()}`;
-    a = await createTestApp({ database: db, par: { clients: [CLIENT], issuer } });
-    b = await createTestApp({ database: db, par: { clients: [CLIENT], issuer } });
+    [a, b] = (await createTestAppInstances(2, { database: db, par: { clients: [CLIENT] } })) as [TestApp, TestApp];
   });
   afterAll(async () => {
     await a?.close();

@@ -59,3 +59,14 @@ export async function createTestApp(settings: TestAppSettings): Promise<TestApp>
   await app.listen(port, '127.0.0.1');
   return { app, issuer, server: app.getHttpServer(), close: () => app.close() };
 }
+
+/**
+ * Several app instances on one database with one issuer, as behind a load balancer: what the
+ * exactly-once and replay tests run against.
+ */
+export async function createTestAppInstances(count: number, settings: TestAppSettings): Promise<TestApp[]> {
+  const issuer = settings.par.issuer ?? `http://127.0.0.1:${await freePort()}`;
+  const apps: TestApp[] = [];
+  for (let i = 0; i < count; i++) apps.push(await createTestApp({ ...settings, par: { ...settings.par, issuer } }));
+  return apps;
+}
