@@ -17,6 +17,7 @@ export { type ClientMetadata, type Client, type ClientAuthMethod, CLIENT_AUTH_ME
 export { type ClientRegistry, StaticClientRegistry } from './clients/client-registry.js';
 export { ClientAuthenticationService, type AuthenticatedClient } from './clients/client-authentication.service.js';
 export { OAuthError, type OAuthErrorCode } from './errors/oauth-error.js';
+export { DATABASE_RETRY_AFTER_SECONDS, databaseUnavailable, describeDatabaseFault, isDatabaseUnavailable } from './errors/database-unavailable.js';
 export { InteractionService } from './interaction/interaction.service.js';
 export {
   type InteractionDetails,

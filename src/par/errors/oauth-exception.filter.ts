@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Response } from 'express';
+import { databaseUnavailable, describeDatabaseFault } from './database-unavailable.js';
 import { OAuthError } from './oauth-error.js';
 
 /** Headers every OAuth JSON answer carries (RFC 6749 §5.1, §5.2). */
@@ -40,10 +41,26 @@ export function sendRedirect(res: Response, location: string, setCookie?: string
 
 const logger = new Logger('ParModule');
 
+/** While the database is down every request fails: one warning per this many ms, with the count. */
+const FAULT_LOG_INTERVAL_MS = 10_000;
+let faultLoggedAt = Number.NEGATIVE_INFINITY;
+let faultsSinceLog = 0;
+
+function logDatabaseFault(fault: string): void {
+  faultsSinceLog += 1;
+  const now = Date.now();
+  if (now - faultLoggedAt < FAULT_LOG_INTERVAL_MS) return;
+  logger.warn(`database unavailable (${fault}): answering 503 temporarily_unavailable (${faultsSinceLog} request(s) since the last warning)`);
+  faultLoggedAt = now;
+  faultsSinceLog = 0;
+}
+
 /**
  * Maps whatever an OAuth endpoint throws to an RFC 6749 §5.2 error: an {@link OAuthError} as it is,
- * a Nest HttpException to the closest OAuth code, and anything else to a fixed 500 `server_error`
- * (logged without the request, which may hold secrets).
+ * a Nest HttpException to the closest OAuth code, a database fault to 503 `temporarily_unavailable`
+ * with `Retry-After` (see {@link databaseUnavailable}; logged by its SQLSTATE or socket code only, at
+ * most every 10 s), and anything else to a fixed 500 `server_error` (logged without the request,
+ * which may hold secrets).
  */
 export function toOAuthError(exception: unknown): OAuthError {
   if (exception instanceof OAuthError) return exception;
@@ -53,6 +70,11 @@ export function toOAuthError(exception: unknown): OAuthError {
     if (status === 405) return new OAuthError('invalid_request', 'method not allowed', 405);
     if (status === 429) return new OAuthError('temporarily_unavailable', 'too many requests', 429);
     if (status < 500) return new OAuthError('invalid_request', 'malformed request', status);
+  }
+  const fault = describeDatabaseFault(exception);
+  if (fault !== undefined) {
+    logDatabaseFault(fault);
+    return databaseUnavailable();
   }
   const name = exception instanceof Error ? exception.name : typeof exception;
   const stack = exception instanceof Error ? exception.stack : undefined;

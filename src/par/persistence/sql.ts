@@ -4,7 +4,17 @@ import type { DataSource } from 'typeorm';
 /** The node-postgres-like connection TypeORM's postgres driver hands out. */
 interface PgConnection {
   query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
+  on?(event: 'error', listener: (error: unknown) => void): unknown;
+  off?(event: 'error', listener: (error: unknown) => void): unknown;
 }
+
+/**
+ * node-postgres emits `error` on a checked-out connection whose socket breaks (a server restart), as
+ * well as failing its query; pg-pool only listens while the connection is idle. Without a listener
+ * of ours the event would be an uncaught exception that ends the process: the query's own failure is
+ * what we handle.
+ */
+const ignoreConnectionError = (): void => undefined;
 
 /** TypeORM's postgres driver, as far as we use it (a public method of PostgresDriver). */
 interface PooledDriver {
@@ -43,6 +53,7 @@ export async function queryRows<T>(dataSource: DataSource, text: string, paramet
     return (await dataSource.query(text, [...parameters])) as T[];
   }
   const [connection, release] = await driver.obtainMasterConnection();
+  connection.on?.('error', ignoreConnectionError);
   try {
     const result = await connection.query({ name: statementName(text), text, values: [...parameters] });
     release();
@@ -51,6 +62,8 @@ export async function queryRows<T>(dataSource: DataSource, text: string, paramet
     // A failed connection must not go back to the pool as if healthy.
     release(error);
     throw error;
+  } finally {
+    connection.off?.('error', ignoreConnectionError);
   }
 }
 

@@ -1,6 +1,7 @@
 import { type CanActivate, createParamDecorator, type ExecutionContext, HttpException, Inject, Injectable, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
+import { databaseUnavailable, isDatabaseUnavailable } from '../errors/database-unavailable.js';
 import { PAR_OPTIONS } from '../par.constants.js';
 import type { ResolvedParOptions } from '../par.options.js';
 import type { AccessTokenClaims } from '../tokens/access-token-verifier.js';
@@ -67,6 +68,12 @@ export class AccessTokenGuard implements CanActivate {
       verified.set(req, claims);
       return true;
     } catch (error) {
+      if (isDatabaseUnavailable(error)) {
+        // The revocation check could not be made: 503 with Retry-After, never a pass without it.
+        const unavailable = databaseUnavailable();
+        for (const [name, value] of Object.entries(unavailable.headers)) res.setHeader(name, value);
+        throw new HttpException(unavailable.toJSON(), unavailable.status);
+      }
       if (!(error instanceof ResourceAccessError)) throw error;
       res.setHeader('WWW-Authenticate', error.challenge);
       throw new HttpException(error.error === undefined ? {} : { error: error.error, error_description: error.description }, error.status);

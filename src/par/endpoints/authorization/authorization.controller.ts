@@ -2,7 +2,7 @@ import { Controller, Get, Inject, Post, Req, Res, UseFilters } from '@nestjs/com
 import type { Request, Response } from 'express';
 import { readFormBody, readQuery, type Params } from '../../common/form.js';
 import { OAuthError } from '../../errors/oauth-error.js';
-import { NO_STORE_HEADERS, OAuthExceptionFilter, sendOAuthError, sendOAuthJson, sendRedirect } from '../../errors/oauth-exception.filter.js';
+import { NO_STORE_HEADERS, OAuthExceptionFilter, sendOAuthJson, sendRedirect, toOAuthError } from '../../errors/oauth-exception.filter.js';
 import { RedirectableError } from '../../errors/redirectable-error.js';
 import { ENDPOINT_PATHS, PAR_OPTIONS } from '../../par.constants.js';
 import type { ResolvedParOptions } from '../../par.options.js';
@@ -42,12 +42,15 @@ export class AuthorizationController {
         sendRedirect(res, errorRedirect(error.redirectUri, this.options.issuer, error.oauthError, error.state));
         return;
       }
-      if (!(error instanceof OAuthError)) return sendOAuthError(res, error);
+      // Unexpected errors become 500 server_error; a database fault, 503 temporarily_unavailable with
+      // Retry-After (no redirect_uri could be verified without the database, so it is answered here).
+      const oauthError = error instanceof OAuthError ? error : toOAuthError(error);
+      if (res.headersSent) return;
       if (req.accepts(['json', 'html']) === 'html') {
-        res.status(error.status).set(NO_STORE_HEADERS).type('html').send(errorPage(error));
+        res.status(oauthError.status).set(NO_STORE_HEADERS).set(oauthError.headers).type('html').send(errorPage(oauthError));
         return;
       }
-      sendOAuthJson(res, error.status, error.toJSON(), error.headers);
+      sendOAuthJson(res, oauthError.status, oauthError.toJSON(), oauthError.headers);
     }
   }
 }

@@ -9,6 +9,7 @@ import type { Client } from '../../clients/client.js';
 import { ClientsService } from '../../clients/clients.service.js';
 import { optional, type Params } from '../../common/form.js';
 import { randomToken, sha256 } from '../../common/secrets.js';
+import { databaseUnavailable, isDatabaseUnavailable } from '../../errors/database-unavailable.js';
 import { invalidRequest, OAuthError } from '../../errors/oauth-error.js';
 import { RedirectableError } from '../../errors/redirectable-error.js';
 import { interactionCookie, newInteractionBinding, type InteractionBinding } from '../../interaction/interaction-binding.js';
@@ -95,21 +96,26 @@ export class AuthorizationService {
     }
     const binding = newInteractionBinding();
     const now = this.options.clock.now();
-    const record = await this.store.insertWithInteraction(
-      {
-        referenceHash: sha256(randomToken(32)),
-        clientId: client.id,
-        parameters: { ...request },
-        // RFC 9449 §10: without PAR, only dpop_jkt can bind the code (no proof reaches /authorize).
-        dpopJkt: checkDpopJktParameter(params) ?? null,
-        credentialed: false,
-        expiresAt: new Date(now),
-        retainUntil: new Date(now + this.options.interactionTtl * 1000),
-        createdAt: new Date(now),
-      },
-      binding.stored,
-      this.options.interactionTtl * 1000,
-    );
+    const pending = {
+      referenceHash: sha256(randomToken(32)),
+      clientId: client.id,
+      parameters: { ...request },
+      // RFC 9449 §10: without PAR, only dpop_jkt can bind the code (no proof reaches /authorize).
+      dpopJkt: checkDpopJktParameter(params) ?? null,
+      credentialed: false,
+      expiresAt: new Date(now),
+      retainUntil: new Date(now + this.options.interactionTtl * 1000),
+      createdAt: new Date(now),
+    };
+    let record: InteractionRecord;
+    try {
+      record = await this.store.insertWithInteraction(pending, binding.stored, this.options.interactionTtl * 1000);
+    } catch (error) {
+      // RFC 6749 §4.1.2.1: the redirect_uri is verified, so a database fault goes back to the client in
+      // the redirect, as temporarily_unavailable (a 503 cannot travel in a redirect).
+      if (isDatabaseUnavailable(error)) throw new RedirectableError(databaseUnavailable(), redirectUri, optional(params, 'state'));
+      throw error;
+    }
     return this.toInteraction(binding, record, now);
   }
 
