@@ -3,7 +3,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BASIC_CLIENT } from '../fixtures/clients.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { createDemoApp, type DemoApp } from '../support/demo-app.js';
+import { createDemoApp, enableBenchAutoApprove, type DemoApp } from '../support/demo-app.js';
 import { authorizationParams, basicAuth, form } from '../support/oauth.js';
 
 const CLIENT = { ...BASIC_CLIENT, client_name: 'Bank <App> & "Co"', scope: 'openid profile api:read', grant_types: ['authorization_code'] } as const;
@@ -34,17 +34,15 @@ async function frontChannel(demo: DemoApp, clientId: string, requestUri: string)
 describe('the demo server with RAR and the claims parameter, driven by oauth4webapi', () => {
   let db: TestDatabase;
   let demo: DemoApp;
-  let saved: string | undefined;
+  let restoreAutoApprove: () => void = () => undefined;
 
   beforeAll(async () => {
-    saved = process.env.BENCH_AUTO_APPROVE;
-    process.env.BENCH_AUTO_APPROVE = '1';
+    restoreAutoApprove = enableBenchAutoApprove();
     db = await createTestDatabase();
     demo = await createDemoApp({ database: db, clients: [CLIENT] });
   });
   afterAll(async () => {
-    if (saved === undefined) delete process.env.BENCH_AUTO_APPROVE;
-    else process.env.BENCH_AUTO_APPROVE = saved;
+    restoreAutoApprove();
     await demo?.close();
     await db?.drop();
   });

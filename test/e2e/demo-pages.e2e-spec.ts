@@ -2,7 +2,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClientMetadata } from '../../src/par/index.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { createDemoApp, type DemoApp } from '../support/demo-app.js';
+import { createDemoApp, enableBenchAutoApprove, type DemoApp } from '../support/demo-app.js';
 import { authorizationParams, basicAuth, form } from '../support/oauth.js';
 
 /**
@@ -427,17 +427,15 @@ describe('demo login and consent pages', () => {
 describe('demo pages with BENCH_AUTO_APPROVE=1', () => {
   let db: TestDatabase;
   let demo: DemoApp;
-  let saved: string | undefined;
+  let restoreAutoApprove: () => void = () => undefined;
 
   beforeAll(async () => {
-    saved = process.env.BENCH_AUTO_APPROVE;
-    process.env.BENCH_AUTO_APPROVE = '1';
+    restoreAutoApprove = enableBenchAutoApprove();
     db = await createTestDatabase();
     demo = await createDemoApp({ database: db, clients: [PAGES_CLIENT] });
   });
   afterAll(async () => {
-    if (saved === undefined) delete process.env.BENCH_AUTO_APPROVE;
-    else process.env.BENCH_AUTO_APPROVE = saved;
+    restoreAutoApprove();
     await demo?.close();
     await db?.drop();
   });

@@ -15,7 +15,7 @@ import { BASIC_CLIENT, type JwtClientFixture, makeJwtClient } from '../fixtures/
 import { createTestApp, type TestApp } from '../support/app.js';
 import { expectOAuthError } from '../support/assertions.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { createDemoApp, type DemoApp } from '../support/demo-app.js';
+import { createDemoApp, enableBenchAutoApprove, type DemoApp } from '../support/demo-app.js';
 import { type DpopKey, dpopProof, makeDpopKey } from '../support/dpop.js';
 import { browserRequest, queryOf, startInteraction } from '../support/flow.js';
 import { type AssertionOptions, authorizationParams, basicAuth, clientAssertion, form, JWT_BEARER, pkcePair } from '../support/oauth.js';
@@ -414,11 +414,10 @@ describe('the demo server with PROFILE=fapi2: fapi-client and the interaction pa
   let demo: DemoApp;
   let dir: string;
   let client: JwtClientFixture;
-  let saved: string | undefined;
+  let restoreAutoApprove: () => void = () => undefined;
 
   beforeAll(async () => {
-    saved = process.env.BENCH_AUTO_APPROVE;
-    process.env.BENCH_AUTO_APPROVE = '1';
+    restoreAutoApprove = enableBenchAutoApprove();
     dir = mkdtempSync(join(tmpdir(), 'fapi2-demo-'));
     const keyFile = join(dir, 'fapi-client-key.json');
     const metadata = demoFapiClient(keyFile);
@@ -429,8 +428,7 @@ describe('the demo server with PROFILE=fapi2: fapi-client and the interaction pa
     demo = await createDemoApp({ database: db, clients: [metadata], par: { profile: 'fapi2' } });
   });
   afterAll(async () => {
-    if (saved === undefined) delete process.env.BENCH_AUTO_APPROVE;
-    else process.env.BENCH_AUTO_APPROVE = saved;
+    restoreAutoApprove();
     await demo?.close();
     await db?.drop();
     rmSync(dir, { recursive: true, force: true });

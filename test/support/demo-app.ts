@@ -96,3 +96,16 @@ export async function startRedirectTarget(): Promise<RedirectTarget> {
       }),
   };
 }
+
+/**
+ * Sets BENCH_AUTO_APPROVE=1 (read when the demo's interaction controller is created) and returns the
+ * function that puts the previous value back.
+ */
+export function enableBenchAutoApprove(): () => void {
+  const saved = process.env.BENCH_AUTO_APPROVE;
+  process.env.BENCH_AUTO_APPROVE = '1';
+  return () => {
+    if (saved === undefined) delete process.env.BENCH_AUTO_APPROVE;
+    else process.env.BENCH_AUTO_APPROVE = saved;
+  };
+}
