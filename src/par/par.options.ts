@@ -132,6 +132,13 @@ export interface ParModuleOptions {
   requireDpop?: boolean;
   /** Seconds a DPoP proof's `iat` may lie in the past (RFC 9449 §11.1). 10 to 300. @default 60 */
   dpopProofMaxAge?: number;
+  /**
+   * RFC 9449 §8: require server-provided nonces in DPoP proofs (answered with `use_dpop_nonce` and a
+   * `DPoP-Nonce` header until the client sends one). Nonces are stateless, valid 1–2 minutes, and
+   * recognised by every instance (derived from the signing key).
+   * @default false
+   */
+  dpopNonces?: boolean;
   /** Which `aud` a client assertion may carry. @default 'issuer' ('issuer-string', the only one allowed, under the fapi2 profile) */
   clientAssertionAudience?: ClientAssertionAudiencePolicy;
   /** Longest accepted lifetime of a client assertion (`exp` − now), in seconds. 1 to 3600. @default 300 */
@@ -199,6 +206,7 @@ export interface ResolvedParOptions {
   readonly requireSignedRequestObject: boolean;
   readonly requireDpop: boolean;
   readonly dpopProofMaxAge: number;
+  readonly dpopNonces: boolean;
   readonly clientAssertionAudience: ClientAssertionAudiencePolicy;
   readonly clientAssertionMaxLifetime: number;
   readonly clockSkew: number;
@@ -259,6 +267,7 @@ export function resolveParOptions(given: ParModuleOptions): ResolvedParOptions {
     requireSignedRequestObject: flag(options, 'requireSignedRequestObject'),
     requireDpop: flag(options, 'requireDpop'),
     dpopProofMaxAge: integer(options, 'dpopProofMaxAge', 60, 10, 300),
+    dpopNonces: flag(options, 'dpopNonces'),
     clientAssertionAudience: audience,
     clientAssertionMaxLifetime: integer(options, 'clientAssertionMaxLifetime', 300, 1, 3600),
     clockSkew: integer(options, 'clockSkew', 10, 0, 59),

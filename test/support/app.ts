@@ -65,8 +65,9 @@ export async function createTestApp(settings: TestAppSettings): Promise<TestApp>
  * exactly-once and replay tests run against.
  */
 export async function createTestAppInstances(count: number, settings: TestAppSettings): Promise<TestApp[]> {
-  const issuer = settings.par.issuer ?? `http://127.0.0.1:${await freePort()}`;
-  const apps: TestApp[] = [];
-  for (let i = 0; i < count; i++) apps.push(await createTestApp({ ...settings, par: { ...settings.par, issuer } }));
+  // The first instance listens at the issuer URL, so real HTTP clients (discovery) can reach it.
+  const first = await createTestApp(settings);
+  const apps: TestApp[] = [first];
+  for (let i = 1; i < count; i++) apps.push(await createTestApp({ ...settings, par: { ...settings.par, issuer: first.issuer } }));
   return apps;
 }

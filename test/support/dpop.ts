@@ -15,13 +15,14 @@ export async function makeDpopKey(): Promise<DpopKey> {
 }
 
 /** A DPoP proof (RFC 9449 §4.2) for `htm` `htu`, with `ath` when an access token is given. */
-export function dpopProof(key: DpopKey, htm: string, htu: string, options: { accessToken?: string; iat?: number; jti?: string } = {}): Promise<string> {
+export function dpopProof(key: DpopKey, htm: string, htu: string, options: { accessToken?: string; iat?: number; jti?: string; nonce?: string } = {}): Promise<string> {
   return new SignJWT({
     jti: options.jti ?? randomUUID(),
     htm,
     htu,
     iat: options.iat ?? Math.floor(Date.now() / 1000),
     ...(options.accessToken !== undefined && { ath: createHash('sha256').update(options.accessToken).digest('base64url') }),
+    ...(options.nonce !== undefined && { nonce: options.nonce }),
   })
     .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk: key.jwk })
     .sign(key.privateKey);

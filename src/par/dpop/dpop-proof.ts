@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { calculateJwkThumbprint, decodeProtectedHeader, errors as joseErrors, importJWK, jwtVerify, type JWK, type JWTPayload } from 'jose';
 import { OAuthError } from '../errors/oauth-error.js';
 import type { ReplayStore } from '../persistence/stores.js';
+import type { DpopNonces } from './dpop-nonce.js';
 
 /** JWS algorithms accepted for DPoP proofs (RFC 9449 §4.3 step 5; FAPI 2.0 §5.4). */
 export const DPOP_SIGNING_ALGS = ['ES256', 'PS256', 'EdDSA'] as const;
@@ -28,6 +29,8 @@ export interface DpopCheck {
   readonly maxAge: number;
   /** Seconds a proof's `iat` may lie in the future. */
   readonly skew: number;
+  /** When the server requires its own nonces (§8): what it accepts, and the nonce to hand out. */
+  readonly nonces?: DpopNonces;
 }
 
 const invalid = (description: string): OAuthError => new OAuthError('invalid_dpop_proof', description);
@@ -74,6 +77,10 @@ export async function verifyDpopProof(check: DpopCheck, replay: ReplayStore): Pr
   if (check.accessToken !== undefined) {
     const expected = createHash('sha256').update(check.accessToken, 'ascii').digest('base64url');
     if (ath !== expected) throw invalid('the DPoP proof ath does not match the access token');
+  }
+  if (check.nonces !== undefined && !check.nonces.accepts((payload as { nonce?: unknown }).nonce, check.now)) {
+    // §8: the client retries with the nonce of the DPoP-Nonce header.
+    throw new OAuthError('use_dpop_nonce', 'the DPoP proof must carry the server-provided nonce', 400, { 'DPoP-Nonce': check.nonces.current(check.now) });
   }
   const jkt = await calculateJwkThumbprint(jwk, 'sha256');
   const first = await replay.firstUse(`dpop\n${jkt}\n${jti}`, new Date((iat + check.maxAge + check.skew) * 1000), new Date(check.now));

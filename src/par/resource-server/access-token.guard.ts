@@ -76,6 +76,7 @@ export class AccessTokenGuard implements CanActivate {
       }
       if (!(error instanceof ResourceAccessError)) throw error;
       res.setHeader('WWW-Authenticate', error.challenge);
+      for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
       throw new HttpException(error.error === undefined ? {} : { error: error.error, error_description: error.description }, error.status);
     }
   }

@@ -21,6 +21,8 @@ export class ResourceAccessError extends Error {
     readonly error: string | undefined,
     readonly description: string,
     readonly challenge: string,
+    /** Further headers of the answer (a `DPoP-Nonce` to retry with). */
+    readonly headers: Readonly<Record<string, string>> = {},
   ) {
     super(description);
     this.name = 'ResourceAccessError';
@@ -75,6 +77,11 @@ export class ProtectedResourceService {
     try {
       proof = await this.dpop.proofOf(req, url, presented.token);
     } catch (error) {
+      if (error instanceof OAuthError && error.error === 'use_dpop_nonce') {
+        // RFC 9449 §9: a resource server asks for a nonce with 401 and the DPoP challenge.
+        const refusal = this.refuse('DPoP', 401, 'use_dpop_nonce', error.description);
+        throw new ResourceAccessError(refusal.status, refusal.error, refusal.description, refusal.challenge, error.headers);
+      }
       if (error instanceof OAuthError) throw this.refuse('DPoP', 401, 'invalid_dpop_proof', error.description);
       throw error;
     }

@@ -43,7 +43,7 @@ export class UserInfoController {
         return;
       }
       if (error.error !== undefined) {
-        sendOAuthJson(res, error.status, { error: error.error, error_description: error.description }, { 'WWW-Authenticate': error.challenge });
+        sendOAuthJson(res, error.status, { error: error.error, error_description: error.description }, { 'WWW-Authenticate': error.challenge, ...error.headers });
         return;
       }
       // RFC 6750 §3.1: no token, no error information; the challenge says how to authenticate.
