@@ -1,8 +1,8 @@
-import { type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { AuthorizationCodeService } from './codes/authorization-code.service.js';
 import { ClientAuthenticationService } from './clients/client-authentication.service.js';
 import { ClientsService } from './clients/clients.service.js';
-import { FormBodyMiddleware } from './common/form-body.middleware.js';
+import { FormBodyReader } from './common/form-body.reader.js';
 import { AuthorizationController } from './endpoints/authorization/authorization.controller.js';
 import { AuthorizationService } from './endpoints/authorization/authorization.service.js';
 import { TokenManagementController } from './endpoints/introspection/token-management.controller.js';
@@ -47,6 +47,7 @@ import { TypeOrmAuthorizationCodeStore, TypeOrmPushedRequestStore, TypeOrmReplay
     { provide: PUSHED_REQUEST_STORE, useClass: TypeOrmPushedRequestStore },
     { provide: REPLAY_STORE, useClass: TypeOrmReplayStore },
     { provide: AUTHORIZATION_CODE_STORE, useClass: TypeOrmAuthorizationCodeStore },
+    FormBodyReader,
     ClientsService,
     ClientAuthenticationService,
     PushedAuthorizationService,
@@ -73,8 +74,4 @@ import { TypeOrmAuthorizationCodeStore, TypeOrmPushedRequestStore, TypeOrmReplay
   ],
   exports: [PAR_OPTIONS, ClientsService, ClientAuthenticationService, InteractionService, KeyService, AccessTokenVerifier, AccessTokenGuard, ProtectedResourceService, PurgeService],
 })
-export class ParModule extends ParConfigurableModule implements NestModule {
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(FormBodyMiddleware).forRoutes(PushedAuthorizationController, AuthorizationController, TokenController, TokenManagementController, UserInfoController);
-  }
-}
+export class ParModule extends ParConfigurableModule {}

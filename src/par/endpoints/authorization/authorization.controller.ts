@@ -1,6 +1,7 @@
 import { Controller, Get, Inject, Post, Req, Res, UseFilters } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { readFormBody, readQuery, type Params } from '../../common/form.js';
+import { FormBodyReader } from '../../common/form-body.reader.js';
 import { OAuthError } from '../../errors/oauth-error.js';
 import { NO_STORE_HEADERS, OAuthExceptionFilter, sendOAuthJson, sendRedirect, toOAuthError } from '../../errors/oauth-exception.filter.js';
 import { RedirectableError } from '../../errors/redirectable-error.js';
@@ -21,6 +22,7 @@ export class AuthorizationController {
   constructor(
     private readonly service: AuthorizationService,
     @Inject(PAR_OPTIONS) private readonly options: ResolvedParOptions,
+    private readonly forms: FormBodyReader,
   ) {}
 
   @Get(ENDPOINT_PATHS.authorization)
@@ -35,6 +37,7 @@ export class AuthorizationController {
 
   private async handle(req: Request, res: Response, read: () => Params): Promise<void> {
     try {
+      await this.forms.load(req);
       const outcome = await this.service.authorize(read());
       sendRedirect(res, outcome.location, outcome.setCookie);
     } catch (error) {

@@ -1,6 +1,7 @@
 import { All, Controller, Post, Req, Res, UseFilters } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { readFormBody } from '../../common/form.js';
+import { FormBodyReader } from '../../common/form-body.reader.js';
 import { OAuthError } from '../../errors/oauth-error.js';
 import { answerOAuth, NO_STORE_HEADERS, OAuthExceptionFilter, sendOAuthError, sendOAuthJson } from '../../errors/oauth-exception.filter.js';
 import { ENDPOINT_PATHS } from '../../par.constants.js';
@@ -14,17 +15,22 @@ export class TokenManagementController {
   constructor(
     private readonly introspection: IntrospectionService,
     private readonly revocation: RevocationService,
+    private readonly forms: FormBodyReader,
   ) {}
 
   @Post(ENDPOINT_PATHS.introspection)
   async introspect(@Req() req: Request, @Res() res: Response): Promise<void> {
-    await answerOAuth(res, async () => sendOAuthJson(res, 200, await this.introspection.introspect(req, readFormBody(req))));
+    await answerOAuth(res, async () => {
+      await this.forms.load(req);
+      sendOAuthJson(res, 200, await this.introspection.introspect(req, readFormBody(req)));
+    });
   }
 
   /** RFC 7009 §2.2: 200 with an empty body, whether or not the token was known. */
   @Post(ENDPOINT_PATHS.revocation)
   async revoke(@Req() req: Request, @Res() res: Response): Promise<void> {
     await answerOAuth(res, async () => {
+      await this.forms.load(req);
       await this.revocation.revoke(req, readFormBody(req));
       res.status(200).set(NO_STORE_HEADERS).end();
     });

@@ -1,6 +1,7 @@
 import { All, Controller, Post, Req, Res, UseFilters } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { readFormBody } from '../../common/form.js';
+import { FormBodyReader } from '../../common/form-body.reader.js';
 import { OAuthError } from '../../errors/oauth-error.js';
 import { answerOAuth, OAuthExceptionFilter, sendOAuthError, sendOAuthJson } from '../../errors/oauth-exception.filter.js';
 import { ENDPOINT_PATHS } from '../../par.constants.js';
@@ -13,11 +14,17 @@ import { PushedAuthorizationService } from './pushed-authorization.service.js';
 @Controller()
 @UseFilters(OAuthExceptionFilter)
 export class PushedAuthorizationController {
-  constructor(private readonly service: PushedAuthorizationService) {}
+  constructor(
+    private readonly service: PushedAuthorizationService,
+    private readonly forms: FormBodyReader,
+  ) {}
 
   @Post(ENDPOINT_PATHS.pushedAuthorization)
   async push(@Req() req: Request, @Res() res: Response): Promise<void> {
-    await answerOAuth(res, async () => sendOAuthJson(res, 201, await this.service.push(req, readFormBody(req))));
+    await answerOAuth(res, async () => {
+      await this.forms.load(req);
+      sendOAuthJson(res, 201, await this.service.push(req, readFormBody(req)));
+    });
   }
 
   /** RFC 9126 §2.3: any other method is 405. */

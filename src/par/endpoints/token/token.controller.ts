@@ -1,6 +1,7 @@
 import { All, Controller, Post, Req, Res, UseFilters } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { readFormBody } from '../../common/form.js';
+import { FormBodyReader } from '../../common/form-body.reader.js';
 import { OAuthError } from '../../errors/oauth-error.js';
 import { answerOAuth, OAuthExceptionFilter, sendOAuthError, sendOAuthJson } from '../../errors/oauth-exception.filter.js';
 import { ENDPOINT_PATHS } from '../../par.constants.js';
@@ -10,11 +11,17 @@ import { TokenEndpointService } from './token.service.js';
 @Controller()
 @UseFilters(OAuthExceptionFilter)
 export class TokenController {
-  constructor(private readonly service: TokenEndpointService) {}
+  constructor(
+    private readonly service: TokenEndpointService,
+    private readonly forms: FormBodyReader,
+  ) {}
 
   @Post(ENDPOINT_PATHS.token)
   async token(@Req() req: Request, @Res() res: Response): Promise<void> {
-    await answerOAuth(res, async () => sendOAuthJson(res, 200, await this.service.exchange(req, readFormBody(req))));
+    await answerOAuth(res, async () => {
+      await this.forms.load(req);
+      sendOAuthJson(res, 200, await this.service.exchange(req, readFormBody(req)));
+    });
   }
 
   @All(ENDPOINT_PATHS.token)

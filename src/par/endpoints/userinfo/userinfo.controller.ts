@@ -6,6 +6,7 @@ import { ENDPOINT_PATHS, PAR_OPTIONS } from '../../par.constants.js';
 import type { ResolvedParOptions } from '../../par.options.js';
 import { ResourceAccessError } from '../../resource-server/protected-resource.service.js';
 import { UserInfoService } from './userinfo.service.js';
+import { FormBodyReader } from '../../common/form-body.reader.js';
 
 /**
  * `GET` and `POST /userinfo` (OIDC Core §5.3.1): 200 JSON, never cached; errors with a
@@ -17,6 +18,7 @@ export class UserInfoController {
   constructor(
     private readonly service: UserInfoService,
     @Inject(PAR_OPTIONS) private readonly options: ResolvedParOptions,
+    private readonly forms: FormBodyReader,
   ) {}
 
   @Get(ENDPOINT_PATHS.userinfo)
@@ -36,6 +38,7 @@ export class UserInfoController {
 
   private async answer(req: Request, res: Response): Promise<void> {
     try {
+      await this.forms.load(req);
       sendOAuthJson(res, 200, await this.service.userinfo(req));
     } catch (error) {
       if (!(error instanceof ResourceAccessError)) {
