@@ -3,6 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sha256 } from '../../src/par/common/secrets.js';
 import { PurgeService } from '../../src/par/index.js';
 import { PUSHED_REQUEST_STORE, REPLAY_STORE } from '../../src/par/par.constants.js';
+import { type OfferedRefreshToken, TokenStore } from '../../src/par/persistence/token-stores.js';
 import type { NewAuthorizationCode, NewInteraction, NewPushedRequest, PushedRequestStore, ReplayStore } from '../../src/par/persistence/stores.js';
 import { BASIC_CLIENT } from '../fixtures/clients.js';
 import { createTestApp, type TestApp } from '../support/app.js';
@@ -165,6 +166,97 @@ describe('PostgreSQL stores (one atomic statement per operation)', () => {
       expect(await complete({ uidHash: interaction.uidHash, bindingHash: hash() }, NOW)).toBe(false);
       expect(await complete({ uidHash: interaction.uidHash, bindingHash: hash() }, NOW, authorizationCode(NOW + MINUTE))).toBe(false);
       expect((await requests.findInteraction(interaction.uidHash, interaction.bindingHash, new Date(NOW)))?.request.referenceHash).toBe(request.referenceHash);
+    });
+  });
+
+  describe('TokenStore.redeemCode: the code and its refresh token in one statement', () => {
+    /** A code as finishInteraction stores it, for `scope`, expiring at `expiresAt`. */
+    const storeCode = async (scope: string, expiresAt = NOW + MINUTE): Promise<{ codeHash: string; grantId: string }> => {
+      const code = { codeHash: hash(), grantId: hash() };
+      const grant = {
+        client_id: BASIC_CLIENT.client_id,
+        redirect_uri: BASIC_CLIENT.redirect_uris[0],
+        scope,
+        code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+        code_challenge_method: 'S256',
+        nonce: 'n-0S6_WzA2Mj',
+        max_age: 60,
+        dpop_jkt: 'code-key',
+        sub: 'user-1',
+        auth_time: NOW / 1000,
+        amr: ['pwd'],
+        claims: { userinfo: { email: null } },
+      };
+      await db.query('INSERT INTO par_authorization_code (code_hash, client_id, grant_id, grant_data, expires_at, created_at) VALUES ($1, $2, $3, $4, $5, $6)', [
+        code.codeHash,
+        BASIC_CLIENT.client_id,
+        code.grantId,
+        JSON.stringify(grant),
+        new Date(expiresAt),
+        new Date(NOW),
+      ]);
+      return code;
+    };
+    const offer = (overrides: Partial<OfferedRefreshToken> = {}): OfferedRefreshToken => ({
+      tokenHash: hash(),
+      clientId: BASIC_CLIENT.client_id,
+      expiresAt: new Date(NOW + HOUR),
+      dpopJkt: undefined,
+      ...overrides,
+    });
+    const refreshRows = (tokenHash: string) =>
+      db.query<{ client_id: string; grant_id: string; grant_data: Record<string, unknown> }>('SELECT client_id, grant_id, grant_data FROM par_refresh_token WHERE token_hash = $1', [tokenHash]);
+    let tokens: TokenStore;
+    beforeAll(() => {
+      tokens = t.app.get(TokenStore);
+    });
+
+    it('stores the offered refresh token with what the user granted, not the one-time bindings of the request', async () => {
+      const code = await storeCode('openid offline_access');
+      const offered = offer({ dpopJkt: 'public-client-key' });
+      const redemption = await tokens.redeemCode(code.codeHash, new Date(NOW), offered);
+      expect(redemption).toMatchObject({ kind: 'redeemed', code: { grantId: code.grantId, refreshTokenStored: true } });
+      expect(await refreshRows(offered.tokenHash)).toEqual([
+        {
+          client_id: BASIC_CLIENT.client_id,
+          grant_id: code.grantId,
+          grant_data: { scope: 'openid offline_access', sub: 'user-1', auth_time: NOW / 1000, amr: ['pwd'], claims: { userinfo: { email: null } }, dpop_jkt: 'public-client-key' },
+        },
+      ]);
+    });
+
+    it('leaves the code unused when the refresh token cannot be stored: nothing is half-written', async () => {
+      const code = await storeCode('offline_access api:read');
+      const taken = offer();
+      const other = await storeCode('offline_access');
+      await tokens.redeemCode(other.codeHash, new Date(NOW), taken);
+      // The same token hash again violates the primary key: the whole statement fails.
+      await expect(tokens.redeemCode(code.codeHash, new Date(NOW), taken)).rejects.toThrow();
+      const consumed = await db.query<{ consumed_at: Date | null }>('SELECT consumed_at FROM par_authorization_code WHERE code_hash = $1', [code.codeHash]);
+      expect(consumed).toEqual([{ consumed_at: null }]);
+      const retry = offer();
+      expect(await tokens.redeemCode(code.codeHash, new Date(NOW), retry)).toMatchObject({ kind: 'redeemed', code: { refreshTokenStored: true } });
+    });
+
+    it('stores none for an OpenID grant without offline_access, another client, or an expired code, and still redeems the code', async () => {
+      const cases = [
+        { code: await storeCode('openid profile'), offered: offer() },
+        { code: await storeCode('openid offline_access'), offered: offer({ clientId: 'someone-else' }) },
+        { code: await storeCode('openid offline_access', NOW - SECOND), offered: offer() },
+      ];
+      for (const { code, offered } of cases) {
+        expect(await tokens.redeemCode(code.codeHash, new Date(NOW), offered)).toMatchObject({ kind: 'redeemed', code: { refreshTokenStored: false } });
+        expect(await refreshRows(offered.tokenHash)).toEqual([]);
+      }
+    });
+
+    it('stores one for a plain OAuth grant (no openid), and reports a second redemption as a replay that stores nothing', async () => {
+      const code = await storeCode('api:read');
+      const first = offer();
+      expect(await tokens.redeemCode(code.codeHash, new Date(NOW), first)).toMatchObject({ kind: 'redeemed', code: { refreshTokenStored: true } });
+      const second = offer();
+      expect(await tokens.redeemCode(code.codeHash, new Date(NOW), second)).toEqual({ kind: 'replayed', grantId: code.grantId });
+      expect(await refreshRows(second.tokenHash)).toEqual([]);
     });
   });
 

@@ -13,6 +13,18 @@ export interface RedeemedCode {
   readonly grantId: string;
   readonly grant: Record<string, unknown>;
   readonly expiresAt: Date;
+  /** Whether the refresh token offered to {@link TokenStore.redeemCode} was stored with the redemption. */
+  readonly refreshTokenStored: boolean;
+}
+
+/** A refresh token offered with a code redemption, stored only if the grant may have one. */
+export interface OfferedRefreshToken {
+  readonly tokenHash: string;
+  /** The redeeming client: a code of another client stores nothing. */
+  readonly clientId: string;
+  readonly expiresAt: Date;
+  /** RFC 9449 §5: the DPoP key a public client's refresh token is bound to. */
+  readonly dpopJkt: string | undefined;
 }
 
 /** What redeeming a code found: the code, a replay of a used one, or nothing. */
@@ -66,25 +78,52 @@ const toRefresh = (row: RefreshRow): RefreshTokenRecord => ({
 export class TokenStore {
   constructor(@Inject(PAR_DATA_SOURCE) private readonly dataSource: DataSource) {}
 
-  /** Marks the code used and returns it; a used code is reported as replayed (RFC 6749 §4.1.2). */
-  async redeemCode(codeHash: string, now: Date): Promise<Redemption> {
-    const rows = await queryRows<{ client_id: string; grant_id: string; grant_data: Record<string, unknown>; expires_at: Date }>(
+  /**
+   * Marks the code used and returns it; a used code is reported as replayed (RFC 6749 §4.1.2).
+   *
+   * The refresh token, when one is offered, is stored by the same statement, so that a fault can never
+   * leave a used code without the refresh token its response promised. It is stored only when the code is
+   * the offering client's, unexpired, and its grant may have one: OIDC Core §11, `offline_access` was
+   * granted, or the grant is plain OAuth (no `openid`). The refresh grant keeps what the user granted,
+   * not the request's one-time bindings (redirect_uri, PKCE, nonce, the code's DPoP key).
+   */
+  async redeemCode(codeHash: string, now: Date, refresh?: OfferedRefreshToken): Promise<Redemption> {
+    const rows = await queryRows<{ client_id: string; grant_id: string; grant_data: Record<string, unknown>; expires_at: Date; refresh_stored: boolean }>(
       this.dataSource,
-      'UPDATE par_authorization_code SET consumed_at = $2 WHERE code_hash = $1 AND consumed_at IS NULL RETURNING client_id, grant_id, grant_data, expires_at',
-      [codeHash, now],
+      `WITH c AS (
+         UPDATE par_authorization_code SET consumed_at = $2 WHERE code_hash = $1 AND consumed_at IS NULL
+         RETURNING client_id, grant_id, grant_data, expires_at
+       ), r AS (
+         INSERT INTO par_refresh_token (token_hash, client_id, grant_id, grant_data, expires_at, created_at)
+         SELECT $3::varchar, c.client_id, c.grant_id,
+                (c.grant_data - 'client_id' - 'redirect_uri' - 'code_challenge' - 'code_challenge_method' - 'nonce' - 'max_age' - 'dpop_jkt')
+                  || CASE WHEN $6::text IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('dpop_jkt', $6::text) END,
+                $4, $2
+           FROM c
+          WHERE $3::varchar IS NOT NULL AND c.client_id = $5 AND c.expires_at > $2
+            AND (c.grant_data->>'scope' ~ '(^| )offline_access( |$)' OR c.grant_data->>'scope' !~ '(^| )openid( |$)')
+         RETURNING token_hash
+       )
+       SELECT c.client_id, c.grant_id, c.grant_data, c.expires_at, EXISTS (SELECT 1 FROM r) AS refresh_stored FROM c`,
+      [codeHash, now, refresh?.tokenHash ?? null, refresh?.expiresAt ?? null, refresh?.clientId ?? null, refresh?.dpopJkt ?? null],
     );
     const row = rows[0];
-    if (row) return { kind: 'redeemed', code: { clientId: row.client_id, grantId: row.grant_id, grant: row.grant_data, expiresAt: new Date(row.expires_at) } };
+    if (row) {
+      return {
+        kind: 'redeemed',
+        code: { clientId: row.client_id, grantId: row.grant_id, grant: row.grant_data, expiresAt: new Date(row.expires_at), refreshTokenStored: row.refresh_stored },
+      };
+    }
     const used = await queryRows<{ grant_id: string }>(this.dataSource, 'SELECT grant_id FROM par_authorization_code WHERE code_hash = $1', [codeHash]);
     return used[0] ? { kind: 'replayed', grantId: used[0].grant_id } : { kind: 'unknown' };
   }
 
-  async insertRefreshToken(token: NewRefreshToken, now: Date): Promise<void> {
-    await queryRows(
-      this.dataSource,
-      'INSERT INTO par_refresh_token (token_hash, client_id, grant_id, grant_data, expires_at, created_at) VALUES ($1, $2, $3, $4, $5, $6)',
-      [token.tokenHash, token.clientId, token.grantId, JSON.stringify(token.grant), token.expiresAt, now],
-    );
+  /**
+   * Removes a refresh token stored with a redemption whose response then failed a check. Nobody holds
+   * its value (it was never sent), so this is tidiness: a fault here leaves a row no one can use.
+   */
+  async discardRefreshToken(tokenHash: string): Promise<void> {
+    await queryRows(this.dataSource, 'DELETE FROM par_refresh_token WHERE token_hash = $1', [tokenHash]);
   }
 
   async findRefreshToken(tokenHash: string): Promise<RefreshTokenRecord | undefined> {

@@ -35,7 +35,7 @@ export class TokenIssuer {
     private readonly store: TokenStore,
   ) {}
 
-  async respond(client: Client, grantId: string, grant: StoredGrant, now: number, extras: { nonce?: string; refresh?: 'new' | 'none' | { token: string }; authorizationDetails?: AuthorizationDetail[]; dpopJkt?: string }): Promise<TokenResponse> {
+  async respond(client: Client, grantId: string, grant: StoredGrant, now: number, extras: { nonce?: string; refreshToken?: string; authorizationDetails?: AuthorizationDetail[]; dpopJkt?: string }): Promise<TokenResponse> {
     const scopes = grant.scope.split(' ').filter(Boolean);
     const access = await this.tokens.accessToken(
       {
@@ -66,29 +66,8 @@ export class TokenIssuer {
         now,
       );
     }
-    if (extras.refresh === 'new' && this.mayRefresh(client, scopes)) {
-      const refreshToken = randomToken(32);
-      await this.store.insertRefreshToken(
-        {
-          tokenHash: sha256(refreshToken),
-          clientId: client.id,
-          grantId,
-          // RFC 9449 §5: a public client's refresh token is bound to its DPoP key.
-          grant: { ...grant, ...(extras.dpopJkt !== undefined && client.authMethod === 'none' && { dpop_jkt: extras.dpopJkt }) },
-          expiresAt: new Date(now + this.options.refreshTokenTtl * 1000),
-        },
-        new Date(now),
-      );
-      response.refresh_token = refreshToken;
-    } else if (typeof extras.refresh === 'object') {
-      response.refresh_token = extras.refresh.token;
-    }
+    if (extras.refreshToken !== undefined) response.refresh_token = extras.refreshToken;
     return response;
-  }
-
-  /** OIDC Core §11: `offline_access` asks for refresh tokens; plain OAuth clients get one with the grant type. */
-  private mayRefresh(client: Client, scopes: readonly string[]): boolean {
-    return client.grantTypes.has('refresh_token') && (scopes.includes('offline_access') || !scopes.includes('openid'));
   }
 
   /** How long a revocation must be remembered to outlive every token of a grant. */

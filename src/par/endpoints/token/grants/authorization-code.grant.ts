@@ -2,11 +2,11 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { AuthenticatedClient } from '../../../clients/client-authentication.service.js';
 import type { AuthorizationGrant } from '../../../codes/authorization-grant.js';
 import { type Params, required } from '../../../common/form.js';
-import { sha256 } from '../../../common/secrets.js';
+import { randomToken, sha256 } from '../../../common/secrets.js';
 import { OAuthError } from '../../../errors/oauth-error.js';
 import { PAR_OPTIONS } from '../../../par.constants.js';
 import type { ResolvedParOptions } from '../../../par.options.js';
-import { TokenStore } from '../../../persistence/token-stores.js';
+import { type RedeemedCode, TokenStore } from '../../../persistence/token-stores.js';
 import type { VerifiedDpopProof } from '../../../dpop/dpop-proof.js';
 import { checkCodeVerifier } from '../check-code-verifier.js';
 import { checkDpopBinding } from '../check-dpop-binding.js';
@@ -35,13 +35,45 @@ export class AuthorizationCodeGrant implements GrantHandler {
   async exchange({ client }: AuthenticatedClient, params: Params, proof: VerifiedDpopProof | undefined): Promise<TokenResponse> {
     const code = required(params, 'code');
     const now = this.options.clock.now();
-    const redemption = await this.store.redeemCode(sha256(code), new Date(now));
+    // Offered to the redemption, which stores it in the same statement when the grant may have one.
+    const refreshToken = client.grantTypes.has('refresh_token') ? randomToken(32) : undefined;
+    const refreshTokenHash = refreshToken === undefined ? undefined : sha256(refreshToken);
+    const redemption = await this.store.redeemCode(
+      sha256(code),
+      new Date(now),
+      refreshTokenHash === undefined
+        ? undefined
+        : {
+        tokenHash: refreshTokenHash,
+        clientId: client.id,
+        expiresAt: new Date(now + this.options.refreshTokenTtl * 1000),
+        // RFC 9449 §5: a public client's refresh token is bound to the key of its proof.
+        dpopJkt: client.authMethod === 'none' ? proof?.jkt : undefined,
+      },
+    );
     if (redemption.kind === 'replayed') {
       await this.store.revokeGrant(redemption.grantId, this.issuer.revocationHorizon(now), new Date(now));
       throw new OAuthError('invalid_grant', INVALID_CODE);
     }
     if (redemption.kind === 'unknown') throw new OAuthError('invalid_grant', INVALID_CODE);
     const { code: redeemed } = redemption;
+    try {
+      return await this.respond(client, params, proof, redeemed, now, redeemed.refreshTokenStored ? refreshToken : undefined);
+    } catch (error) {
+      // The response failed a check: the refresh token stored with the redemption is never sent.
+      if (redeemed.refreshTokenStored && refreshTokenHash !== undefined) await this.store.discardRefreshToken(refreshTokenHash).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private async respond(
+    client: AuthenticatedClient['client'],
+    params: Params,
+    proof: VerifiedDpopProof | undefined,
+    redeemed: RedeemedCode,
+    now: number,
+    refreshToken: string | undefined,
+  ): Promise<TokenResponse> {
     if (redeemed.clientId !== client.id) throw new OAuthError('invalid_grant', 'the authorization code was issued to another client');
     if (redeemed.expiresAt.getTime() <= now) throw new OAuthError('invalid_grant', INVALID_CODE);
     const grant = redeemed.grant as unknown as AuthorizationGrant;
@@ -65,7 +97,7 @@ export class AuthorizationCodeGrant implements GrantHandler {
         ...(grant.claims !== undefined && { claims: grant.claims }),
       },
       now,
-      { nonce: grant.nonce, refresh: 'new', authorizationDetails, dpopJkt },
+      { nonce: grant.nonce, refreshToken, authorizationDetails, dpopJkt },
     );
   }
 }

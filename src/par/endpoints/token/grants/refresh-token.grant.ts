@@ -48,7 +48,7 @@ export class RefreshTokenGrant implements GrantHandler {
     const scope = narrowScope(optional(params, 'scope'), grant.scope);
     const authorizationDetails = checkRequestedAuthorizationDetails(params, grant.authorization_details, { client, options: this.options });
     const rotate = this.options.rotateRefreshTokens === 'always' || (this.options.rotateRefreshTokens === 'public' && method === 'none');
-    let refresh: { token: string } | undefined;
+    let refreshToken = presented;
     if (rotate) {
       const next = randomToken(32);
       const rotated = await this.store.rotateRefreshToken(hash, { tokenHash: sha256(next), clientId: client.id, grantId: record.grantId, grant: { ...grant }, expiresAt: record.expiresAt }, new Date(now));
@@ -56,9 +56,9 @@ export class RefreshTokenGrant implements GrantHandler {
         await this.store.revokeGrant(record.grantId, this.issuer.revocationHorizon(now), new Date(now));
         throw new OAuthError('invalid_grant', INVALID);
       }
-      refresh = { token: next };
+      refreshToken = next;
     }
-    return this.issuer.respond(client, record.grantId, { ...grant, scope }, now, { refresh: refresh ?? { token: presented }, authorizationDetails, dpopJkt });
+    return this.issuer.respond(client, record.grantId, { ...grant, scope }, now, { refreshToken, authorizationDetails, dpopJkt });
   }
 }
 
