@@ -33,6 +33,7 @@ import { AUTHORIZATION_CODE_STORE, PAR_OPTIONS, PUSHED_REQUEST_STORE, REPLAY_STO
 import { PAR_MODULE_OPTIONS, ParConfigurableModule } from './par.module-definition.js';
 import { type ParModuleOptions, resolveParOptions } from './par.options.js';
 import { PurgeService } from './persistence/purge.service.js';
+import { ParShutdownService } from './lifecycle/par-shutdown.service.js';
 import { TypeOrmAuthorizationCodeStore, TypeOrmPushedRequestStore, TypeOrmReplayStore } from './persistence/typeorm-stores.js';
 
 /**
@@ -70,6 +71,7 @@ import { TypeOrmAuthorizationCodeStore, TypeOrmPushedRequestStore, TypeOrmReplay
     MetadataService,
     UserInfoService,
     PurgeService,
+    ParShutdownService,
   ],
   exports: [PAR_OPTIONS, ClientsService, ClientAuthenticationService, InteractionService, KeyService, AccessTokenVerifier, AccessTokenGuard, ProtectedResourceService, PurgeService],
 })
