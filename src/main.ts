@@ -49,12 +49,13 @@ async function main(): Promise<void> {
 
 /**
  * Benchmarks only: counts requests and exposes `GET /__bench/stats` (process CPU, requests, SQL
- * statements), the figures the flow driver reports per flow.
+ * statements), the figures the flow driver reports per flow. Health probes count in neither.
  */
 function mountBenchStats(app: NestExpressApplication): void {
   let requests = 0;
   app.use((req: { path: string }, _res: unknown, next: () => void) => {
-    requests += 1;
+    // Probes are not part of a flow.
+    if (!req.path.startsWith('/health/')) requests += 1;
     next();
   });
   app.use('/__bench/stats', (_req: unknown, res: { json(body: unknown): void }) => {
