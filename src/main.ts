@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { mkdirSync } from 'node:fs';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import { createHash, randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { Logger } from '@nestjs/common';
@@ -50,13 +50,13 @@ async function main(): Promise<void> {
 
 /**
  * Benchmarks only: counts requests and exposes `GET /__bench/stats` (process CPU, requests, SQL
- * statements), the figures the flow driver reports per flow.
+ * statements), the figures the flow driver reports per flow. Health probes count in neither.
  */
 function mountBenchStats(app: NestExpressApplication): void {
   let requests = 0;
-  // Counted on the server, not as an Express middleware every request would walk through.
-  (app.getHttpServer() as Server).on('request', () => {
-    requests += 1;
+  // Counted on the server, not as an Express middleware every request would walk through; probes are not part of a flow.
+  (app.getHttpServer() as Server).on('request', (req: IncomingMessage) => {
+    if (!req.url?.startsWith('/health/')) requests += 1;
   });
   app.use('/__bench/stats', (_req: unknown, res: { json(body: unknown): void }) => {
     const cpu = process.cpuUsage();

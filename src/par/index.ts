@@ -37,6 +37,8 @@ export {
   UsedJtiEntity,
 } from './persistence/entities.js';
 export { PurgeService } from './persistence/purge.service.js';
+export { ParShutdownService } from './lifecycle/par-shutdown.service.js';
+export { ParHealthIndicator, type ParHealthCheckOptions } from './health/par-health.indicator.js';
 export { PAR_MIGRATIONS } from '../../migrations/index.js';
 export { KeyService, type SigningKey } from './keys/key.service.js';
 export { AccessTokenVerifier, type AccessTokenClaims, InvalidAccessTokenError } from './tokens/access-token-verifier.js';

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
 import { AuthorizationCodeService } from './codes/authorization-code.service.js';
 import { ClientAuthenticationService } from './clients/client-authentication.service.js';
 import { ClientsService } from './clients/clients.service.js';
@@ -33,6 +34,8 @@ import { AUTHORIZATION_CODE_STORE, PAR_OPTIONS, PUSHED_REQUEST_STORE, REPLAY_STO
 import { PAR_MODULE_OPTIONS, ParConfigurableModule } from './par.module-definition.js';
 import { type ParModuleOptions, resolveParOptions } from './par.options.js';
 import { PurgeService } from './persistence/purge.service.js';
+import { ParShutdownService } from './lifecycle/par-shutdown.service.js';
+import { ParHealthIndicator } from './health/par-health.indicator.js';
 import { TypeOrmAuthorizationCodeStore, TypeOrmPushedRequestStore, TypeOrmReplayStore } from './persistence/typeorm-stores.js';
 
 /**
@@ -41,6 +44,8 @@ import { TypeOrmAuthorizationCodeStore, TypeOrmPushedRequestStore, TypeOrmReplay
  * it needs a TypeORM DataSource with {@link PAR_ENTITIES} and {@link PAR_MIGRATIONS}.
  */
 @Module({
+  // For ParHealthIndicator's HealthIndicatorService; the host imports TerminusModule where it builds its health controller.
+  imports: [TerminusModule],
   controllers: [PushedAuthorizationController, AuthorizationController, TokenController, TokenManagementController, JwksController, MetadataController, UserInfoController],
   providers: [
     { provide: PAR_OPTIONS, useFactory: (options: ParModuleOptions) => resolveParOptions(options), inject: [PAR_MODULE_OPTIONS] },
@@ -71,7 +76,9 @@ import { TypeOrmAuthorizationCodeStore, TypeOrmPushedRequestStore, TypeOrmReplay
     MetadataService,
     UserInfoService,
     PurgeService,
+    ParShutdownService,
+    ParHealthIndicator,
   ],
-  exports: [PAR_OPTIONS, ClientsService, ClientAuthenticationService, InteractionService, KeyService, AccessTokenVerifier, AccessTokenGuard, ProtectedResourceService, PurgeService],
+  exports: [PAR_OPTIONS, ClientsService, ClientAuthenticationService, InteractionService, KeyService, AccessTokenVerifier, AccessTokenGuard, ProtectedResourceService, PurgeService, ParHealthIndicator],
 })
 export class ParModule extends ParConfigurableModule {}

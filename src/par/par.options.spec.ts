@@ -65,6 +65,7 @@ describe('resolveParOptions', () => {
       maxStateLength: 1024,
       maxNonceLength: 512,
       purgeInterval: 60,
+      shutdownTimeout: 10,
     });
     expect(resolved.clock).toBe(systemClock);
   });
@@ -87,6 +88,7 @@ describe('resolveParOptions', () => {
         maxStateLength: 64,
         maxNonceLength: 64,
         purgeInterval: 0,
+        shutdownTimeout: 120,
         clock,
       }),
     );
@@ -105,8 +107,10 @@ describe('resolveParOptions', () => {
       maxStateLength: 64,
       maxNonceLength: 64,
       purgeInterval: 0,
+      shutdownTimeout: 120,
     });
     expect(resolved.clock).toBe(clock);
+    expect(resolveParOptions(valid({ shutdownTimeout: 0 })).shutdownTimeout).toBe(0);
     expect(resolveParOptions(valid({ requestUriTtl: 5 })).requestUriTtl).toBe(5);
   });
 
@@ -159,6 +163,9 @@ describe('resolveParOptions', () => {
       expectRejected(valid({ maxStateLength: 63 }), 'maxStateLength');
       expectRejected(valid({ maxNonceLength: 63 }), 'maxNonceLength');
       expectRejected(valid({ purgeInterval: -1 }), 'purgeInterval');
+      expectRejected(valid({ shutdownTimeout: -1 }), 'shutdownTimeout', /must be an integer from 0 to 120/);
+      expectRejected(valid({ shutdownTimeout: 121 }), 'shutdownTimeout', /must be an integer from 0 to 120/);
+      expectRejected(valid({ shutdownTimeout: 2.5 }), 'shutdownTimeout', /must be an integer from 0 to 120/);
     });
     it('a boolean option that is not a boolean', () => {
       expectRejected(loose({ ...valid(), requirePushedAuthorizationRequests: 'yes' }), 'requirePushedAuthorizationRequests', /must be a boolean/);

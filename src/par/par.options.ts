@@ -165,6 +165,14 @@ export interface ParModuleOptions {
   maxNonceLength?: number;
   /** Seconds between purges of expired rows; 0 turns the background purge off. @default 60 */
   purgeInterval?: number;
+  /**
+   * Seconds a shutdown (`app.close()`, SIGTERM with `enableShutdownHooks()`) waits for in-flight HTTP
+   * requests to finish, after it stopped accepting connections and before the database pool closes;
+   * connections still open then are closed. From 0 to 120; keep it below the orchestrator's grace
+   * period (Kubernetes: `terminationGracePeriodSeconds`, 30 by default).
+   * @default 10
+   */
+  shutdownTimeout?: number;
   /** Where "now" comes from (tests). @default the system clock */
   clock?: Clock;
 }
@@ -216,6 +224,7 @@ export interface ResolvedParOptions {
   readonly maxStateLength: number;
   readonly maxNonceLength: number;
   readonly purgeInterval: number;
+  readonly shutdownTimeout: number;
   readonly clock: Clock;
 }
 
@@ -277,6 +286,7 @@ export function resolveParOptions(given: ParModuleOptions): ResolvedParOptions {
     maxStateLength: integer(options, 'maxStateLength', 1024, 64, 65_536),
     maxNonceLength: integer(options, 'maxNonceLength', 512, 64, 65_536),
     purgeInterval: integer(options, 'purgeInterval', 60, 0, 86_400),
+    shutdownTimeout: integer(options, 'shutdownTimeout', 10, 0, 120),
     clock,
   };
 }

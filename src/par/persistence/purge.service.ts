@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { AUTHORIZATION_CODE_STORE, PAR_OPTIONS, PUSHED_REQUEST_STORE, REPLAY_STORE } from '../par.constants.js';
 import type { ResolvedParOptions } from '../par.options.js';
 import type { AuthorizationCodeStore, PushedRequestStore, ReplayStore } from './stores.js';
@@ -16,10 +16,11 @@ const GRACE_MS = 60 * 60 * 1000;
 
 /**
  * Deletes expired rows in the background, every `purgeInterval` seconds, in bounded batches. Safe with
- * several instances: batches skip rows that another instance is deleting.
+ * several instances: batches skip rows that another instance is deleting. On shutdown it stops and
+ * waits for a running purge before the database pool closes (`onApplicationShutdown`, TypeORM).
  */
 @Injectable()
-export class PurgeService implements OnModuleInit, OnApplicationShutdown {
+export class PurgeService implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger('ParModule');
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
@@ -38,8 +39,9 @@ export class PurgeService implements OnModuleInit, OnApplicationShutdown {
     this.timer.unref();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  async beforeApplicationShutdown(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
     await this.running;
   }
 
