@@ -37,6 +37,22 @@ export {
   UsedJtiEntity,
 } from './persistence/entities.js';
 export { PurgeService } from './persistence/purge.service.js';
+export { ParEvents } from './observability/par-events.service.js';
+export { RequestIdMiddleware, REQUEST_ID_HEADER } from './observability/request-id.middleware.js';
+export {
+  type ParEvent,
+  type ParEventBase,
+  type ParEventListener,
+  type RequestPushedEvent,
+  type InteractionStartedEvent,
+  type InteractionDeniedEvent,
+  type CodeIssuedEvent,
+  type CodeReplayDetectedEvent,
+  type TokenIssuedEvent,
+  type TokensRevokedEvent,
+  type ClientAuthenticationFailedEvent,
+  PAR_EVENT_TYPES,
+} from './observability/par-event.js';
 export { PAR_MIGRATIONS } from '../../migrations/index.js';
 export { KeyService, type SigningKey } from './keys/key.service.js';
 export { AccessTokenVerifier, type AccessTokenClaims, InvalidAccessTokenError } from './tokens/access-token-verifier.js';

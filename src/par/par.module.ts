@@ -29,6 +29,8 @@ import { UserInfoService } from './endpoints/userinfo/userinfo.service.js';
 import { PushedAuthorizationController } from './endpoints/pushed-authorization/pushed-authorization.controller.js';
 import { PushedAuthorizationService } from './endpoints/pushed-authorization/pushed-authorization.service.js';
 import { InteractionService } from './interaction/interaction.service.js';
+import { ParEvents } from './observability/par-events.service.js';
+import { RequestIdMiddleware } from './observability/request-id.middleware.js';
 import { AUTHORIZATION_CODE_STORE, PAR_OPTIONS, PUSHED_REQUEST_STORE, REPLAY_STORE } from './par.constants.js';
 import { PAR_MODULE_OPTIONS, ParConfigurableModule } from './par.module-definition.js';
 import { type ParModuleOptions, resolveParOptions } from './par.options.js';
@@ -70,11 +72,14 @@ import { TypeOrmAuthorizationCodeStore, TypeOrmPushedRequestStore, TypeOrmReplay
     MetadataService,
     UserInfoService,
     PurgeService,
+    ParEvents,
   ],
-  exports: [PAR_OPTIONS, ClientsService, ClientAuthenticationService, InteractionService, KeyService, AccessTokenVerifier, AccessTokenGuard, ProtectedResourceService, PurgeService],
+  exports: [PAR_OPTIONS, ParEvents, ClientsService, ClientAuthenticationService, InteractionService, KeyService, AccessTokenVerifier, AccessTokenGuard, ProtectedResourceService, PurgeService],
 })
 export class ParModule extends ParConfigurableModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
+    // Our routes only, never the host's: a request id first (it must cover what the body parser answers).
+    consumer.apply(RequestIdMiddleware).forRoutes(PushedAuthorizationController, AuthorizationController, TokenController, TokenManagementController, JwksController, MetadataController, UserInfoController);
     consumer.apply(FormBodyMiddleware).forRoutes(PushedAuthorizationController, AuthorizationController, TokenController, TokenManagementController, UserInfoController);
   }
 }

@@ -5,6 +5,7 @@ import type { AuthorizationDetailsValidator } from './authorization-details/auth
 import type { FindAccountClaims } from './claims/account-claims.js';
 import type { ClientMetadata } from './clients/client.js';
 import { type ClientRegistry, StaticClientRegistry } from './clients/client-registry.js';
+import type { ParEventListener } from './observability/par-event.js';
 import { checkFapi2Clients, PAR_PROFILES, type ParProfile, withFapi2Profile } from './fapi2-profile.js';
 
 /**
@@ -167,6 +168,14 @@ export interface ParModuleOptions {
   purgeInterval?: number;
   /** Where "now" comes from (tests). @default the system clock */
   clock?: Clock;
+  /**
+   * Receives the protocol events (`ParEvent`: request pushed, interaction started or denied, code
+   * issued, code replay detected, tokens issued or revoked, client authentication failed), for audit.
+   * Called after the change is stored and outside the request (it never delays or fails one); its
+   * errors and rejections are logged. The injectable `ParEvents` service offers the same to DI.
+   * @default none (events are still logged at the `log` level)
+   */
+  onEvent?: ParEventListener;
 }
 
 /** What the server publishes about OpenID Connect for Identity Assurance 1.0 (all lists of names). */
@@ -217,6 +226,7 @@ export interface ResolvedParOptions {
   readonly maxNonceLength: number;
   readonly purgeInterval: number;
   readonly clock: Clock;
+  readonly onEvent: ParEventListener | undefined;
 }
 
 /**
@@ -278,6 +288,7 @@ export function resolveParOptions(given: ParModuleOptions): ResolvedParOptions {
     maxNonceLength: integer(options, 'maxNonceLength', 512, 64, 65_536),
     purgeInterval: integer(options, 'purgeInterval', 60, 0, 86_400),
     clock,
+    onEvent: checkFunction(options.onEvent, 'onEvent'),
   };
 }
 

@@ -1,6 +1,7 @@
 import { Inject, Injectable, NestMiddleware } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import { OAuthError } from '../errors/oauth-error.js';
+import { bindToRequest } from '../observability/request-context.js';
 import { sendOAuthJson } from '../errors/oauth-exception.filter.js';
 import { PAR_OPTIONS } from '../par.constants.js';
 import type { ResolvedParOptions } from '../par.options.js';
@@ -28,12 +29,14 @@ export class FormBodyMiddleware implements NestMiddleware {
     const chunks: Buffer[] = [];
     let size = 0;
     let failed = false;
+    // The stream's events come outside the request's async context: back into it (its request id).
+    const inRequest = bindToRequest((step: () => void) => step());
     req.on('data', (chunk: Buffer) => {
       if (failed) return;
       size += chunk.length;
       if (size > this.options.maxBodyBytes) {
         failed = true;
-        this.reject(req, res, tooLarge(this.options.maxBodyBytes));
+        inRequest(() => this.reject(req, res, tooLarge(this.options.maxBodyBytes)));
         return;
       }
       chunks.push(chunk);
@@ -41,12 +44,12 @@ export class FormBodyMiddleware implements NestMiddleware {
     req.on('end', () => {
       if (failed) return;
       req.body = parseUrlEncoded(Buffer.concat(chunks).toString('utf8'));
-      next();
+      inRequest(next);
     });
     req.on('error', () => {
       if (failed) return;
       failed = true;
-      this.reject(req, res, new OAuthError('invalid_request', 'the request body could not be read'));
+      inRequest(() => this.reject(req, res, new OAuthError('invalid_request', 'the request body could not be read')));
     });
   }
 

@@ -1,4 +1,6 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { describeDatabaseFault } from '../errors/database-unavailable.js';
+import { parLogger } from '../observability/par-logger.js';
 import { AUTHORIZATION_CODE_STORE, PAR_OPTIONS, PUSHED_REQUEST_STORE, REPLAY_STORE } from '../par.constants.js';
 import type { ResolvedParOptions } from '../par.options.js';
 import type { AuthorizationCodeStore, PushedRequestStore, ReplayStore } from './stores.js';
@@ -20,7 +22,6 @@ const GRACE_MS = 60 * 60 * 1000;
  */
 @Injectable()
 export class PurgeService implements OnModuleInit, OnApplicationShutdown {
-  private readonly logger = new Logger('ParModule');
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
 
@@ -54,7 +55,9 @@ export class PurgeService implements OnModuleInit, OnApplicationShutdown {
       deleted += await drain((limit) => this.replay.purgeExpired(new Date(now), limit));
       deleted += await drain((limit) => this.tokens.purgeExpired(new Date(now), limit));
     })().catch((error: unknown) => {
-      this.logger.warn(`purge of expired rows failed: ${error instanceof Error ? error.message : String(error)}`);
+      // A fault's code or the error's name, not its message (which may quote statement parameters).
+      const reason = describeDatabaseFault(error) ?? (error instanceof Error ? error.name : typeof error);
+      parLogger.warn(`purge of expired rows failed (${reason})`, { reason });
     });
     this.running = run;
     try {

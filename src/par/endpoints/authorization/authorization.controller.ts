@@ -6,6 +6,7 @@ import { NO_STORE_HEADERS, OAuthExceptionFilter, sendOAuthJson, sendRedirect, to
 import { RedirectableError } from '../../errors/redirectable-error.js';
 import { ENDPOINT_PATHS, PAR_OPTIONS } from '../../par.constants.js';
 import type { ResolvedParOptions } from '../../par.options.js';
+import { noteError } from '../../observability/request-context.js';
 import { errorRedirect } from './authorization-response.js';
 import { AuthorizationService } from './authorization.service.js';
 import { errorPage } from './error-page.js';
@@ -39,6 +40,7 @@ export class AuthorizationController {
       sendRedirect(res, outcome.location, outcome.setCookie);
     } catch (error) {
       if (error instanceof RedirectableError) {
+        noteError(error.oauthError.error);
         sendRedirect(res, errorRedirect(error.redirectUri, this.options.issuer, error.oauthError, error.state));
         return;
       }
@@ -47,6 +49,7 @@ export class AuthorizationController {
       const oauthError = error instanceof OAuthError ? error : toOAuthError(error);
       if (res.headersSent) return;
       if (req.accepts(['json', 'html']) === 'html') {
+        noteError(oauthError.error);
         res.status(oauthError.status).set(NO_STORE_HEADERS).set(oauthError.headers).type('html').send(errorPage(oauthError));
         return;
       }
