@@ -3,6 +3,9 @@ import type { NextFunction, Request, Response } from 'express';
 import { logLevelEnabled, parLogger } from './par-logger.js';
 import { newRequestId, type RequestContext, runInRequest, saneRequestId } from './request-context.js';
 
+/** Marks a request that has its id already. */
+const GIVEN = Symbol('parRequestId');
+
 /** The header that carries the request id, in and out. */
 export const REQUEST_ID_HEADER = 'X-Request-Id';
 
@@ -17,7 +20,13 @@ export const REQUEST_ID_HEADER = 'X-Request-Id';
  */
 @Injectable()
 export class RequestIdMiddleware implements NestMiddleware {
-  use(req: Request, res: Response, next: NextFunction): void {
+  use(req: Request & { [GIVEN]?: true }, res: Response, next: NextFunction): void {
+    // Nest applies a controller's middleware once per route, so a path with both @Post and @All passes twice.
+    if (req[GIVEN] === true) {
+      next();
+      return;
+    }
+    req[GIVEN] = true;
     const context: RequestContext = { requestId: saneRequestId(req.headers['x-request-id']) ?? newRequestId() };
     res.setHeader(REQUEST_ID_HEADER, context.requestId);
     if (logLevelEnabled('debug')) logOutcome(req, res, context);
@@ -38,8 +47,8 @@ function logOutcome(req: Request, res: Response, context: RequestContext): void 
       method,
       endpoint,
       status: res.statusCode,
-      error: context.error,
-      clientId: context.clientId,
+      ...(context.error !== undefined && { error: context.error }),
+      ...(context.clientId !== undefined && { clientId: context.clientId }),
       durationMs: Math.round((performance.now() - started) * 10) / 10,
     };
     parLogger.debug(`${method} ${endpoint} ${res.statusCode}`, fields);
