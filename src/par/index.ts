@@ -39,6 +39,7 @@ export {
 export { PurgeService } from './persistence/purge.service.js';
 export { ParEvents } from './observability/par-events.service.js';
 export { RequestIdMiddleware, REQUEST_ID_HEADER } from './observability/request-id.middleware.js';
+export { currentRequestId } from './observability/request-context.js';
 export {
   type ParEvent,
   type ParEventBase,

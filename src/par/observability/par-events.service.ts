@@ -12,6 +12,7 @@ import { currentRequest } from './request-context.js';
  * Listeners are called after the change the event reports is stored, outside the request's own work
  * (a microtask after it): they never delay or fail a request. A listener that throws or rejects is
  * logged (its error's name and stack frames only) and the others still get the event.
+ * @see https://www.rfc-editor.org/rfc/rfc9126#section-8 (what events leave out: pushed payloads)
  */
 @Injectable()
 export class ParEvents {

@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomFillSync } from 'node:crypto';
+import type { RequestIdMiddleware } from './request-id.middleware.js';
 
 /**
  * What the library knows about the request it is serving, for its log lines and events. Mutable: the
@@ -18,6 +19,14 @@ const storage = new AsyncLocalStorage<RequestContext>();
 /** The context of the request being served, when inside one of ParModule's routes (or a host route using {@link RequestIdMiddleware}). */
 export function currentRequest(): RequestContext | undefined {
   return storage.getStore();
+}
+
+/**
+ * The id of the request being served (`X-Request-Id`), for a host's own log lines: defined inside
+ * ParModule's routes and the host routes that apply {@link RequestIdMiddleware}, and in event listeners.
+ */
+export function currentRequestId(): string | undefined {
+  return storage.getStore()?.requestId;
 }
 
 /** Runs `next` (and everything it starts) with `context` as the current request. */
