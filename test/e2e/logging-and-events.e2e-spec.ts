@@ -2,14 +2,14 @@ import { Controller, Get, Module } from '@nestjs/common';
 import { generateKeyPair } from 'jose';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ClientMetadata, currentRequestId, type ParEvent, ParEvents } from '../../src/par/index.js';
+import { type ClientMetadata, currentRequestId, InteractionService, type ParEvent, ParEvents } from '../../src/par/index.js';
 import { BASIC_CLIENT, makeJwtClient, type JwtClientFixture } from '../fixtures/clients.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { expectOAuthError } from '../support/assertions.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { createDemoApp, type DemoApp, type RedirectTarget, startRedirectTarget } from '../support/demo-app.js';
 import { dpopProof, makeDpopKey, type DpopKey } from '../support/dpop.js';
-import { pushRequest } from '../support/flow.js';
+import { browserRequest, pushRequest, queryOf, startInteraction } from '../support/flow.js';
 import { CapturingLogger } from '../support/logs.js';
 import { authorizationParams, basicAuth, clientAssertion, form, JWT_BEARER, pkcePair } from '../support/oauth.js';
 
@@ -405,6 +405,7 @@ describe('logs and events through the demo server (every level captured)', () =>
   });
 
   it('runs a private_key_jwt + DPoP flow (assertions and proofs at /par, /token and /userinfo) with the events it should', async () => {
+    clock.tick();
     const from = events.length;
     const { verifier, challenge } = pkcePair();
     keep(verifier);
@@ -423,6 +424,7 @@ describe('logs and events through the demo server (every level captured)', () =>
     const interaction = await startAt(cookies, 'jwt-client', requestUri, 'jwt.authorize');
     const login = await page(cookies, interaction);
     const consent = await page(cookies, `${interaction}/login`, { csrf: csrfOf(login.text), username: 'alice', password: PASSWORD });
+    clock.tick();
     const code = landed(await page(cookies, `${interaction}/consent`, { csrf: csrfOf(consent.text), decision: 'approve' })).code as string;
     keep(code);
     const tokenAssertion = await clientAssertion(jwt, demo.issuer);
@@ -551,6 +553,23 @@ describe('X-Request-Id on ParModule routes, and event listeners that fail', () =
     const res = await request(t.server).get('/host/ping').set('X-Request-Id', 'host-1');
     expect({ status: res.status, body: res.body as unknown }).toEqual({ status: 200, body: { ok: true } });
     expect(res.headers['x-request-id']).toBeUndefined();
+  });
+
+  it('emits interaction.denied with login_required when the login is older than max_age allows', async () => {
+    const received: ParEvent[] = [];
+    const stop = t.app.get(ParEvents).subscribe((event) => void received.push(event));
+    try {
+      const requestUri = await pushRequest(t, BASIC_CLIENT, { max_age: '60' });
+      const { uid, cookie } = await startInteraction(t, BASIC_CLIENT.client_id, requestUri);
+      const location = await t.app.get(InteractionService).finish(uid, browserRequest(cookie), { subject: 'user-1', authTime: Math.floor(Date.now() / 1000) - 3600 });
+      expect(queryOf(location).error).toBe('login_required');
+      await new Promise((resolve) => setImmediate(resolve));
+      // Outside any request (the host called finish without RequestIdMiddleware): no requestId.
+      expect(received.map((e) => e.type)).toEqual(['request.pushed', 'interaction.started', 'interaction.denied']);
+      expect(received[2]).toEqual({ type: 'interaction.denied', at: expect.any(String), clientId: BASIC_CLIENT.client_id, error: 'login_required' });
+    } finally {
+      stop();
+    }
   });
 
   it('delivers events to every listener although one throws and one rejects; the request succeeds, both failures are logged without their messages, and unsubscribing stops delivery', async () => {
