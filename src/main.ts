@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import type { IncomingMessage, Server } from 'node:http';
 import { createHash, randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
-import { Logger } from '@nestjs/common';
+import { ConsoleLogger, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module.js';
@@ -14,22 +14,24 @@ async function main(): Promise<void> {
   const config = readDemoConfig();
   if (config.database.dataDir) mkdirSync(config.database.dataDir, { recursive: true });
   // ParModule parses its own form bodies (512 KiB limit, exact duplicate detection).
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config), { bodyParser: false });
+  // JSON lines, fields at the top level (requestId, clientId, ...): ParModule logs through this logger.
+  const logger = new ConsoleLogger({ json: true, flattenParams: true, logLevels: config.logLevels });
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config), { bodyParser: false, logger });
   app.enableShutdownHooks();
   if (process.env.BENCH_AUTO_APPROVE === '1') mountBenchStats(app);
   await app.listen(config.port);
-  const logger = new Logger('Demo');
+  const demoLogger = new Logger('Demo');
   if (process.env.BENCH_AUTO_APPROVE === '1') {
-    logger.warn('BENCH_AUTO_APPROVE=1: every interaction signs in alice and approves everything. For benchmarks only, never in production.');
+    demoLogger.warn('BENCH_AUTO_APPROVE=1: every interaction signs in alice and approves everything. For benchmarks only, never in production.');
   }
   const issuer = config.par.issuer;
-  logger.log(`authorization server ${issuer} (${config.database.url ? 'PostgreSQL' : `embedded PGlite in ${config.database.dataDir}`})`);
-  logger.log(`discovery: ${issuer}/.well-known/oauth-authorization-server`);
+  demoLogger.log(`authorization server ${issuer} (${config.database.url ? 'PostgreSQL' : `embedded PGlite in ${config.database.dataDir}`})`);
+  demoLogger.log(`discovery: ${issuer}/.well-known/oauth-authorization-server`);
   if (config.par.profile === 'fapi2') {
-    logger.log('profile fapi2 (FAPI 2.0 Security Profile): PAR, private_key_jwt, DPoP-bound tokens');
+    demoLogger.log('profile fapi2 (FAPI 2.0 Security Profile): PAR, private_key_jwt, DPoP-bound tokens');
     if (config.fapiClientKeyFile) {
       const keyFile = resolve(config.fapiClientKeyFile);
-      logger.log(
+      demoLogger.log(
         `fapi-client's private JWK (private_key_jwt): ${keyFile}\n` +
           `  the shared bench driver signs with it as KEY_FILE:\n` +
           `  ISSUER=${issuer} CLIENT_ID=fapi-client KEY_FILE=${keyFile} MODE=par node ../shared/bench/driver/flow.mjs\n` +
@@ -40,7 +42,7 @@ async function main(): Promise<void> {
   }
   const verifier = randomBytes(32).toString('base64url');
   const challenge = createHash('sha256').update(verifier).digest('base64url');
-  logger.log(
+  demoLogger.log(
     `try a push:\n  curl -s -u bench-client:bench-secret-0123456789abcdef0123456789 ${issuer}/par \\\n` +
       `    -d response_type=code -d redirect_uri=http://127.0.0.1:4999/cb -d 'scope=openid profile' \\\n` +
       `    -d code_challenge=${challenge} -d code_challenge_method=S256 -d state=xyz\n` +

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { LogLevel } from '@nestjs/common';
 import { type ClientMetadata, DEFAULT_SCOPES, type ParModuleOptions } from '../par/index.js';
 import type { DatabaseSettings } from '../database/data-source-options.js';
 import { DEMO_CLIENTS } from './demo-clients.js';
@@ -11,6 +12,8 @@ export interface DemoConfig {
   port: number;
   database: DatabaseSettings;
   par: ParModuleOptions;
+  /** LOG_LEVEL (default `log`): the levels printed, that one and the more severe ones. */
+  logLevels: LogLevel[];
   /** PROFILE=fapi2 without CLIENTS_FILE: where the private JWK of the demo's `fapi-client` is kept. */
   fapiClientKeyFile?: string;
 }
@@ -26,6 +29,7 @@ export function readDemoConfig(env: NodeJS.ProcessEnv = process.env): DemoConfig
   const clients = env.CLIENTS_FILE ? readClients(env.CLIENTS_FILE) : fapiClientKeyFile ? [demoFapiClient(fapiClientKeyFile)] : DEMO_CLIENTS;
   return {
     port,
+    logLevels: logLevelsFrom(env.LOG_LEVEL),
     ...(fapiClientKeyFile && { fapiClientKeyFile }),
     database: env.DATABASE_URL ? { url: env.DATABASE_URL } : { dataDir: env.PGLITE_DIR ?? '.data/pglite' },
     par: {
@@ -41,6 +45,16 @@ export function readDemoConfig(env: NodeJS.ProcessEnv = process.env): DemoConfig
       ...optionalNumber(env, 'ACCESS_TOKEN_TTL', 'accessTokenTtl'),
     },
   };
+}
+
+/** Nest's levels, most verbose first. */
+const LOG_LEVELS: readonly LogLevel[] = ['verbose', 'debug', 'log', 'warn', 'error', 'fatal'];
+
+function logLevelsFrom(raw: string | undefined): LogLevel[] {
+  const level = raw === undefined || raw === '' ? 'log' : raw;
+  const index = LOG_LEVELS.indexOf(level as LogLevel);
+  if (index === -1) throw new Error(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${level}")`);
+  return LOG_LEVELS.slice(index);
 }
 
 function readClients(path: string): ClientMetadata[] {

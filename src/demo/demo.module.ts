@@ -1,6 +1,7 @@
 import { type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { urlencoded } from 'express';
+import { RequestIdMiddleware } from '../par/index.js';
 import { DemoApiController } from './demo-api.controller.js';
 import { DemoHealthController } from './demo-health.controller.js';
 import { DemoInteractionController } from './demo-interaction.controller.js';
@@ -14,6 +15,7 @@ import { DemoSessions } from './demo-sessions.js';
 })
 export class DemoModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(urlencoded({ extended: false, limit: '16kb' })).forRoutes(DemoInteractionController);
+    // The request id after the body parser: its stream callbacks would run outside the id's context.
+    consumer.apply(urlencoded({ extended: false, limit: '16kb' }), RequestIdMiddleware).forRoutes(DemoInteractionController);
   }
 }

@@ -39,6 +39,23 @@ export {
 export { PurgeService } from './persistence/purge.service.js';
 export { ParShutdownService } from './lifecycle/par-shutdown.service.js';
 export { ParHealthIndicator, type ParHealthCheckOptions } from './health/par-health.indicator.js';
+export { ParEvents } from './observability/par-events.service.js';
+export { RequestIdMiddleware, REQUEST_ID_HEADER } from './observability/request-id.middleware.js';
+export { currentRequestId } from './observability/request-context.js';
+export {
+  type ParEvent,
+  type ParEventBase,
+  type ParEventListener,
+  type RequestPushedEvent,
+  type InteractionStartedEvent,
+  type InteractionDeniedEvent,
+  type CodeIssuedEvent,
+  type CodeReplayDetectedEvent,
+  type TokenIssuedEvent,
+  type TokensRevokedEvent,
+  type ClientAuthenticationFailedEvent,
+  PAR_EVENT_TYPES,
+} from './observability/par-event.js';
 export { PAR_MIGRATIONS } from '../../migrations/index.js';
 export { KeyService, type SigningKey } from './keys/key.service.js';
 export { AccessTokenVerifier, type AccessTokenClaims, InvalidAccessTokenError } from './tokens/access-token-verifier.js';

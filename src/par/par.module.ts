@@ -30,6 +30,7 @@ import { UserInfoService } from './endpoints/userinfo/userinfo.service.js';
 import { PushedAuthorizationController } from './endpoints/pushed-authorization/pushed-authorization.controller.js';
 import { PushedAuthorizationService } from './endpoints/pushed-authorization/pushed-authorization.service.js';
 import { InteractionService } from './interaction/interaction.service.js';
+import { ParEvents } from './observability/par-events.service.js';
 import { AUTHORIZATION_CODE_STORE, PAR_OPTIONS, PUSHED_REQUEST_STORE, REPLAY_STORE } from './par.constants.js';
 import { PAR_MODULE_OPTIONS, ParConfigurableModule } from './par.module-definition.js';
 import { type ParModuleOptions, resolveParOptions } from './par.options.js';
@@ -78,7 +79,8 @@ import { TypeOrmAuthorizationCodeStore, TypeOrmPushedRequestStore, TypeOrmReplay
     PurgeService,
     ParShutdownService,
     ParHealthIndicator,
+    ParEvents,
   ],
-  exports: [PAR_OPTIONS, ClientsService, ClientAuthenticationService, InteractionService, KeyService, AccessTokenVerifier, AccessTokenGuard, ProtectedResourceService, PurgeService, ParHealthIndicator],
+  exports: [PAR_OPTIONS, ParEvents, ClientsService, ClientAuthenticationService, InteractionService, KeyService, AccessTokenVerifier, AccessTokenGuard, ProtectedResourceService, PurgeService, ParHealthIndicator],
 })
 export class ParModule extends ParConfigurableModule {}

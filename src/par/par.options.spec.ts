@@ -171,6 +171,10 @@ describe('resolveParOptions', () => {
       expectRejected(loose({ ...valid(), requirePushedAuthorizationRequests: 'yes' }), 'requirePushedAuthorizationRequests', /must be a boolean/);
       expectRejected(loose({ ...valid(), requireSignedRequestObject: 1 }), 'requireSignedRequestObject', /must be a boolean \(got 1\)/);
     });
+    it('onEvent: not a function', () => {
+      expectRejected(loose({ ...valid(), onEvent: 'audit-log' }), 'onEvent', /must be a function/);
+      expect(resolveParOptions(valid()).onEvent).toBeUndefined();
+    });
     it('clientAssertionAudience: unknown policy', () => {
       expectRejected(loose({ ...valid(), clientAssertionAudience: 'token-endpoint' }), 'clientAssertionAudience', /"token-endpoint"/);
     });

@@ -5,6 +5,7 @@ import type { AuthorizationDetailsValidator } from './authorization-details/auth
 import type { FindAccountClaims } from './claims/account-claims.js';
 import type { ClientMetadata } from './clients/client.js';
 import { type ClientRegistry, StaticClientRegistry } from './clients/client-registry.js';
+import type { ParEventListener } from './observability/par-event.js';
 import { checkFapi2Clients, PAR_PROFILES, type ParProfile, withFapi2Profile } from './fapi2-profile.js';
 
 /**
@@ -175,6 +176,14 @@ export interface ParModuleOptions {
   shutdownTimeout?: number;
   /** Where "now" comes from (tests). @default the system clock */
   clock?: Clock;
+  /**
+   * Receives the protocol events (`ParEvent`: request pushed, interaction started or denied, code
+   * issued, code replay detected, tokens issued or revoked, client authentication failed), for audit.
+   * Called after the change is stored and outside the request (it never delays or fails one); its
+   * errors and rejections are logged. The injectable `ParEvents` service offers the same to DI.
+   * @default none (events are still logged at the `log` level)
+   */
+  onEvent?: ParEventListener;
 }
 
 /** What the server publishes about OpenID Connect for Identity Assurance 1.0 (all lists of names). */
@@ -226,6 +235,7 @@ export interface ResolvedParOptions {
   readonly purgeInterval: number;
   readonly shutdownTimeout: number;
   readonly clock: Clock;
+  readonly onEvent: ParEventListener | undefined;
 }
 
 /**
@@ -288,6 +298,7 @@ export function resolveParOptions(given: ParModuleOptions): ResolvedParOptions {
     purgeInterval: integer(options, 'purgeInterval', 60, 0, 86_400),
     shutdownTimeout: integer(options, 'shutdownTimeout', 10, 0, 120),
     clock,
+    onEvent: checkFunction(options.onEvent, 'onEvent'),
   };
 }
 

@@ -3,7 +3,10 @@ import type { Request } from 'express';
 import { createLocalJWKSet, decodeJwt, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import { optional, type Params } from '../common/form.js';
 import { secretMatches } from '../common/secrets.js';
-import { invalidClient, invalidRequest } from '../errors/oauth-error.js';
+import { invalidClient, invalidRequest, OAuthError } from '../errors/oauth-error.js';
+import { ParEvents } from '../observability/par-events.service.js';
+import { parLogger } from '../observability/par-logger.js';
+import { noteClient } from '../observability/request-context.js';
 import { PAR_OPTIONS, REPLAY_STORE } from '../par.constants.js';
 import { ASSERTION_SIGNING_ALGS, type ResolvedParOptions } from '../par.options.js';
 import type { ReplayStore } from '../persistence/stores.js';
@@ -42,10 +45,36 @@ export class ClientAuthenticationService {
     @Inject(PAR_OPTIONS) private readonly options: ResolvedParOptions,
     @Inject(REPLAY_STORE) private readonly replay: ReplayStore,
     private readonly clients: ClientsService,
+    private readonly events: ParEvents,
   ) {}
 
+  /**
+   * The client of this request, its credentials verified; `invalid_client` otherwise (reported as a
+   * `client.authentication_failed` event).
+   */
   async authenticate(req: Request, params: Params, target: AuthenticationTarget): Promise<AuthenticatedClient> {
     const presented = presentedMethod(req, params);
+    const attempt: { clientId?: string } = {};
+    try {
+      const authenticated = await this.verify(req, params, target, presented, attempt);
+      parLogger.verbose('client authenticated', { clientId: authenticated.client.id, authMethod: presented });
+      return authenticated;
+    } catch (error) {
+      if (error instanceof OAuthError && error.error === 'invalid_client') {
+        this.events.emit({
+          type: 'client.authentication_failed',
+          ...(attempt.clientId !== undefined && { clientId: attempt.clientId.slice(0, 128) }),
+          authMethod: presented,
+          endpoint: target.endpointUrl.slice(this.options.issuer.length),
+          reason: error.description,
+        });
+      }
+      throw error;
+    }
+  }
+
+  /** `attempt` learns the client_id presented as soon as it is read, for the failure event. */
+  private async verify(req: Request, params: Params, target: AuthenticationTarget, presented: ClientAuthMethod, attempt: { clientId?: string }): Promise<AuthenticatedClient> {
     const bodyClientId = optional(params, 'client_id');
     const basic = presented === 'client_secret_basic';
     let clientId: string;
@@ -59,6 +88,8 @@ export class ClientAuthenticationService {
     } else {
       throw invalidClient('client authentication is required');
     }
+    attempt.clientId = clientId;
+    noteClient(clientId);
     if (bodyClientId !== undefined && bodyClientId !== clientId) {
       throw invalidClient('client_id does not match the authenticated client', basic);
     }

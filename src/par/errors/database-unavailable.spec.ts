@@ -96,7 +96,8 @@ describe('describeDatabaseFault: the one place that recognises a database that c
 describe('toOAuthError for database faults', () => {
   const logged: string[] = [];
   beforeAll(() => {
-    const record = (message: unknown, ...rest: unknown[]): void => void logged.push([message, ...rest].map(String).join(' '));
+    const record = (message: unknown, ...rest: unknown[]): void =>
+      void logged.push([message, ...rest].map((part) => (typeof part === 'object' ? JSON.stringify(part) : String(part))).join(' '));
     Logger.overrideLogger({ log: record, error: record, warn: record, debug: record, verbose: record, fatal: record });
   });
   afterAll(() => {
@@ -111,11 +112,24 @@ describe('toOAuthError for database faults', () => {
       headers: { 'Retry-After': '5' },
     });
     expect(databaseUnavailable().toJSON()).toEqual(error.toJSON());
-    expect(logged).toEqual(['database unavailable (SQLSTATE 57P01 (admin shutdown)): answering 503 temporarily_unavailable (1 request(s) since the last warning) ParModule']);
+    expect(logged).toEqual([
+      'database unavailable (SQLSTATE 57P01 (admin shutdown)): answering 503 temporarily_unavailable {"fault":"SQLSTATE 57P01 (admin shutdown)","requestsSinceLastWarning":1} ParModule',
+    ]);
   });
 
   it('still answers 500 server_error to anything else', () => {
     const error = toOAuthError(serverError('42P01', 'relation "par_x" does not exist'));
     expect({ status: error.status, body: error.toJSON() }).toEqual({ status: 500, body: { error: 'server_error', error_description: 'the server could not complete the request' } });
+  });
+
+  it("logs an unexpected error by its name and stack frames, never its message (it may quote the request's values)", () => {
+    logged.length = 0;
+    const error = toOAuthError(new SyntaxError('Unexpected token in JSON: "client_secret=s3cr3t-value"'));
+    expect(error.status).toBe(500);
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toMatch(/^unexpected SyntaxError in an OAuth endpoint \{"errorName":"SyntaxError"\} SyntaxError\n\s+at /);
+    expect(logged[0]).toMatch(/ ParModule$/);
+    expect(logged[0]).not.toContain('s3cr3t');
+    expect(logged[0]).not.toContain('Unexpected token');
   });
 });

@@ -1,6 +1,8 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException } from '@nestjs/common';
 import type { Response } from 'express';
 import { databaseUnavailable, describeDatabaseFault } from './database-unavailable.js';
+import { parLogger, stackFrames } from '../observability/par-logger.js';
+import { noteError } from '../observability/request-context.js';
 import { OAuthError } from './oauth-error.js';
 
 /** Headers every OAuth JSON answer carries (RFC 6749 §5.1, §5.2). */
@@ -21,6 +23,10 @@ export function sendOAuthJson(
   headers: Readonly<Record<string, string>> = {},
 ): void {
   const json = JSON.stringify(body);
+  if (status >= 400) {
+    const error = (body as { error?: unknown } | null)?.error;
+    if (typeof error === 'string') noteError(error);
+  }
   res.statusCode = status;
   for (const [name, value] of Object.entries(NO_STORE_HEADERS)) res.setHeader(name, value);
   for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
@@ -39,8 +45,6 @@ export function sendRedirect(res: Response, location: string, setCookie?: string
   res.end();
 }
 
-const logger = new Logger('ParModule');
-
 /** While the database is down every request fails: one warning per this many ms, with the count. */
 const FAULT_LOG_INTERVAL_MS = 10_000;
 let faultLoggedAt = Number.NEGATIVE_INFINITY;
@@ -50,7 +54,7 @@ function logDatabaseFault(fault: string): void {
   faultsSinceLog += 1;
   const now = Date.now();
   if (now - faultLoggedAt < FAULT_LOG_INTERVAL_MS) return;
-  logger.warn(`database unavailable (${fault}): answering 503 temporarily_unavailable (${faultsSinceLog} request(s) since the last warning)`);
+  parLogger.warn(`database unavailable (${fault}): answering 503 temporarily_unavailable`, { fault, requestsSinceLastWarning: faultsSinceLog });
   faultLoggedAt = now;
   faultsSinceLog = 0;
 }
@@ -59,8 +63,8 @@ function logDatabaseFault(fault: string): void {
  * Maps whatever an OAuth endpoint throws to an RFC 6749 §5.2 error: an {@link OAuthError} as it is,
  * a Nest HttpException to the closest OAuth code, a database fault to 503 `temporarily_unavailable`
  * with `Retry-After` (see {@link databaseUnavailable}; logged by its SQLSTATE or socket code only, at
- * most every 10 s), and anything else to a fixed 500 `server_error` (logged without the request,
- * which may hold secrets).
+ * most every 10 s), and anything else to a fixed 500 `server_error` (logged by the error's name and
+ * stack frames, without its message or the request, which may hold secrets).
  */
 export function toOAuthError(exception: unknown): OAuthError {
   if (exception instanceof OAuthError) return exception;
@@ -76,9 +80,10 @@ export function toOAuthError(exception: unknown): OAuthError {
     logDatabaseFault(fault);
     return databaseUnavailable();
   }
+  // The error's name and stack frames only: its message may quote a value of the request (a parser
+  // its input, a driver its parameters), and the request may hold secrets.
   const name = exception instanceof Error ? exception.name : typeof exception;
-  const stack = exception instanceof Error ? exception.stack : undefined;
-  logger.error(`unexpected ${name} in an OAuth endpoint`, stack);
+  parLogger.error(`unexpected ${name} in an OAuth endpoint`, { errorName: name }, stackFrames(exception));
   return new OAuthError('server_error', 'the server could not complete the request', 500);
 }
 

@@ -6,6 +6,8 @@ import { ClientsService } from '../clients/clients.service.js';
 import { AuthorizationCodeService } from '../codes/authorization-code.service.js';
 import { errorRedirect, successRedirect } from '../endpoints/authorization/authorization-response.js';
 import { OAuthError } from '../errors/oauth-error.js';
+import { ParEvents } from '../observability/par-events.service.js';
+import { noteClient } from '../observability/request-context.js';
 import { PAR_OPTIONS, PUSHED_REQUEST_STORE } from '../par.constants.js';
 import type { ResolvedParOptions } from '../par.options.js';
 import type { InteractionRecord, NewInteraction, PushedRequestStore } from '../persistence/stores.js';
@@ -32,6 +34,7 @@ export class InteractionService {
     @Inject(PUSHED_REQUEST_STORE) private readonly store: PushedRequestStore,
     private readonly clients: ClientsService,
     private readonly codes: AuthorizationCodeService,
+    private readonly events: ParEvents,
   ) {}
 
   /** What is being asked, by whom. Throws {@link InteractionNotFoundError} when there is no such live interaction. */
@@ -86,6 +89,8 @@ export class InteractionService {
       grantedAuthorizationDetails: result.grantedAuthorizationDetails === undefined ? undefined : [...result.grantedAuthorizationDetails],
     });
     if (record === undefined) throw new InteractionNotFoundError();
+    const clientId = record.request.clientId;
+    noteClient(clientId);
     const request = record.request.parameters as unknown as AuthorizationRequest;
     const requested = words(request.scope);
     const notRequested = (granted ?? []).filter((scope) => !requested.includes(scope));
@@ -105,8 +110,17 @@ export class InteractionService {
       (words(request.prompt).includes('login') && authTime < startedSeconds);
     if (stale) {
       await this.store.discardCode(minted.codeHash);
+      this.events.emit({ type: 'interaction.denied', clientId, error: 'login_required' });
       return errorRedirect(request.redirect_uri, this.options.issuer, new OAuthError('login_required', 'the end-user must authenticate again'), request.state);
     }
+    this.events.emit({
+      type: 'code.issued',
+      clientId,
+      subject: result.subject,
+      grantId: minted.grantId,
+      scope: granted?.join(' ') ?? request.scope,
+      codeExpiresAt: minted.expiresAt.toISOString(),
+    });
     return successRedirect(request.redirect_uri, this.options.issuer, minted.code, request.state);
   }
 
@@ -124,6 +138,8 @@ export class InteractionService {
     const request = record.request.parameters as unknown as AuthorizationRequest;
     const done = await this.store.endInteraction(binding.uidHash, binding.bindingHash, new Date(this.options.clock.now()));
     if (!done) throw new InteractionNotFoundError();
+    noteClient(record.request.clientId);
+    this.events.emit({ type: 'interaction.denied', clientId: record.request.clientId, error: error.error });
     return errorRedirect(request.redirect_uri, this.options.issuer, error, request.state);
   }
 

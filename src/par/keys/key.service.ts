@@ -1,5 +1,5 @@
 import { createPrivateKey, type KeyObject } from 'node:crypto';
-import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import {
   calculateJwkThumbprint,
@@ -12,6 +12,7 @@ import {
 import { PAR_DATA_SOURCE, PAR_OPTIONS } from '../par.constants.js';
 import { inferAlg, type ResolvedParOptions } from '../par.options.js';
 import { queryRows } from '../persistence/sql.js';
+import { parLogger } from '../observability/par-logger.js';
 
 /** A key that signs tokens. */
 export interface SigningKey {
@@ -33,7 +34,6 @@ const DEVELOPMENT_KEY_ROW = 'development';
  */
 @Injectable()
 export class KeyService implements OnModuleInit {
-  private readonly logger = new Logger('ParModule');
   private keys: SigningKey[] = [];
   private publicSet: JSONWebKeySet = { keys: [] };
   private localSet: ReturnType<typeof createLocalJWKSet> | undefined;
@@ -84,7 +84,7 @@ export class KeyService implements OnModuleInit {
       new Date(),
     ]);
     const stored = await queryRows<{ private_jwk: JWK }>(this.dataSource, 'SELECT private_jwk FROM par_signing_key WHERE kid = $1', [DEVELOPMENT_KEY_ROW]);
-    this.logger.warn('no signingKeys configured: using a generated development key kept in the database. Configure signingKeys in production.');
+    parLogger.warn('no signingKeys configured: using a generated development key kept in the database. Configure signingKeys in production.', { option: 'signingKeys' });
     return stored[0]?.private_jwk ?? candidate;
   }
 }

@@ -1,4 +1,6 @@
-import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { describeDatabaseFault } from '../errors/database-unavailable.js';
+import { parLogger } from '../observability/par-logger.js';
 import { AUTHORIZATION_CODE_STORE, PAR_OPTIONS, PUSHED_REQUEST_STORE, REPLAY_STORE } from '../par.constants.js';
 import type { ResolvedParOptions } from '../par.options.js';
 import type { AuthorizationCodeStore, PushedRequestStore, ReplayStore } from './stores.js';
@@ -21,7 +23,6 @@ const GRACE_MS = 60 * 60 * 1000;
  */
 @Injectable()
 export class PurgeService implements OnModuleInit, BeforeApplicationShutdown {
-  private readonly logger = new Logger('ParModule');
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
 
@@ -56,7 +57,9 @@ export class PurgeService implements OnModuleInit, BeforeApplicationShutdown {
       deleted += await drain((limit) => this.replay.purgeExpired(new Date(now), limit));
       deleted += await drain((limit) => this.tokens.purgeExpired(new Date(now), limit));
     })().catch((error: unknown) => {
-      this.logger.warn(`purge of expired rows failed: ${error instanceof Error ? error.message : String(error)}`);
+      // A fault's code or the error's name, not its message (which may quote statement parameters).
+      const reason = describeDatabaseFault(error) ?? (error instanceof Error ? error.name : typeof error);
+      parLogger.warn(`purge of expired rows failed (${reason})`, { reason });
     });
     this.running = run;
     try {

@@ -7,9 +7,11 @@ import { NO_STORE_HEADERS, OAuthExceptionFilter, sendOAuthJson, sendRedirect, to
 import { RedirectableError } from '../../errors/redirectable-error.js';
 import { ENDPOINT_PATHS, PAR_OPTIONS } from '../../par.constants.js';
 import type { ResolvedParOptions } from '../../par.options.js';
+import { noteError } from '../../observability/request-context.js';
 import { errorRedirect } from './authorization-response.js';
 import { AuthorizationService } from './authorization.service.js';
 import { errorPage } from './error-page.js';
+import { inRequest } from '../../observability/request-id.middleware.js';
 
 /**
  * The authorization endpoint, GET and form POST (OIDC Core §3.1.2.1). Answers with a 303 to the host's
@@ -27,12 +29,12 @@ export class AuthorizationController {
 
   @Get(ENDPOINT_PATHS.authorization)
   async get(@Req() req: Request, @Res() res: Response): Promise<void> {
-    await this.handle(req, res, () => readQuery(req));
+    await inRequest(req, res, () => this.handle(req, res, () => readQuery(req)));
   }
 
   @Post(ENDPOINT_PATHS.authorization)
   async post(@Req() req: Request, @Res() res: Response): Promise<void> {
-    await this.handle(req, res, () => readFormBody(req));
+    await inRequest(req, res, () => this.handle(req, res, () => readFormBody(req)));
   }
 
   private async handle(req: Request, res: Response, read: () => Params): Promise<void> {
@@ -42,6 +44,7 @@ export class AuthorizationController {
       sendRedirect(res, outcome.location, outcome.setCookie);
     } catch (error) {
       if (error instanceof RedirectableError) {
+        noteError(error.oauthError.error);
         sendRedirect(res, errorRedirect(error.redirectUri, this.options.issuer, error.oauthError, error.state));
         return;
       }
@@ -50,6 +53,7 @@ export class AuthorizationController {
       const oauthError = error instanceof OAuthError ? error : toOAuthError(error);
       if (res.headersSent) return;
       if (req.accepts(['json', 'html']) === 'html') {
+        noteError(oauthError.error);
         res.status(oauthError.status).set(NO_STORE_HEADERS).set(oauthError.headers).type('html').send(errorPage(oauthError));
         return;
       }

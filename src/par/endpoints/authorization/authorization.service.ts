@@ -13,6 +13,9 @@ import { databaseUnavailable, isDatabaseUnavailable } from '../../errors/databas
 import { invalidRequest, OAuthError } from '../../errors/oauth-error.js';
 import { RedirectableError } from '../../errors/redirectable-error.js';
 import { interactionCookie, newInteractionBinding, type InteractionBinding } from '../../interaction/interaction-binding.js';
+import { ParEvents } from '../../observability/par-events.service.js';
+import { parLogger } from '../../observability/par-logger.js';
+import { noteClient } from '../../observability/request-context.js';
 import { PAR_OPTIONS, PUSHED_REQUEST_STORE } from '../../par.constants.js';
 import type { ResolvedParOptions } from '../../par.options.js';
 import type { InteractionRecord, PushedRequestStore } from '../../persistence/stores.js';
@@ -38,6 +41,7 @@ export class AuthorizationService {
     @Inject(PAR_OPTIONS) private readonly options: ResolvedParOptions,
     @Inject(PUSHED_REQUEST_STORE) private readonly store: PushedRequestStore,
     private readonly clients: ClientsService,
+    private readonly events: ParEvents,
   ) {
     this.secureCookies = options.issuer.startsWith('https:');
   }
@@ -45,6 +49,7 @@ export class AuthorizationService {
   async authorize(params: Params): Promise<AuthorizeOutcome> {
     // 1. The client (never redirected: without it there is no trusted redirect_uri).
     const client = await checkClientId(params, this.clients);
+    noteClient(client.id);
     const requestUri = optional(params, 'request_uri');
     // 2. A pushed request (RFC 9126 §4), or a plain one where PAR is optional.
     return requestUri !== undefined ? this.fromPushedRequest(client, params, requestUri) : this.fromParameters(client, params);
@@ -60,7 +65,9 @@ export class AuthorizationService {
     const reference = resolveRequestUri(requestUri);
     const binding = newInteractionBinding();
     const now = this.options.clock.now();
-    const record = await this.store.openInteraction(sha256(reference), client.id, binding.stored, new Date(now), this.options.interactionTtl * 1000);
+    const referenceHash = sha256(reference);
+    const record = await this.store.openInteraction(referenceHash, client.id, binding.stored, new Date(now), this.options.interactionTtl * 1000);
+    parLogger.verbose(record === undefined ? 'request_uri refused' : 'request_uri redeemed', { clientId: client.id, requestUriHash: referenceHash.slice(0, 8) });
     if (record === undefined) throw new OAuthError('invalid_request_uri', 'request_uri is unknown, expired or already used');
     // Back to wire form for the shared checks: JSON members (authorization_details, claims) as JSON text.
     const stored = new Map(Object.entries(record.request.parameters).map(([name, value]) => [name, typeof value === 'string' ? value : JSON.stringify(value)]));
@@ -71,7 +78,7 @@ export class AuthorizationService {
       await this.store.endInteraction(binding.stored.uidHash, binding.stored.bindingHash, new Date(now));
       throw this.redirectable(error, stored, client, record.request.credentialed);
     }
-    return this.toInteraction(binding, record, now);
+    return this.toInteraction(binding, record, now, true);
   }
 
   /** RFC 6749 §4.1.1 without PAR: refused where PAR is required (RFC 9126 §5, §6), else validated by the shared checks. */
@@ -116,10 +123,18 @@ export class AuthorizationService {
       if (isDatabaseUnavailable(error)) throw new RedirectableError(databaseUnavailable(), redirectUri, optional(params, 'state'));
       throw error;
     }
-    return this.toInteraction(binding, record, now);
+    return this.toInteraction(binding, record, now, false);
   }
 
-  private toInteraction(binding: InteractionBinding, record: InteractionRecord, now: number): AuthorizeOutcome {
+  private toInteraction(binding: InteractionBinding, record: InteractionRecord, now: number, pushed: boolean): AuthorizeOutcome {
+    const scope = record.request.parameters.scope;
+    this.events.emit({
+      type: 'interaction.started',
+      clientId: record.request.clientId,
+      pushed,
+      scope: typeof scope === 'string' ? scope : '',
+      interactionExpiresAt: record.expiresAt.toISOString(),
+    });
     const maxAge = Math.max(1, Math.ceil((record.expiresAt.getTime() - now) / 1000));
     const location = new URL(this.options.interactionUrl(binding.uid), `${this.options.issuer}/`).href;
     return { location, setCookie: interactionCookie(binding, maxAge, this.secureCookies) };

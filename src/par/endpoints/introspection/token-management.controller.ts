@@ -7,6 +7,7 @@ import { answerOAuth, NO_STORE_HEADERS, OAuthExceptionFilter, sendOAuthError, se
 import { ENDPOINT_PATHS } from '../../par.constants.js';
 import { RevocationService } from '../revocation/revocation.service.js';
 import { IntrospectionService } from './introspection.service.js';
+import { inRequest } from '../../observability/request-id.middleware.js';
 
 /** `POST /introspect` (RFC 7662) and `POST /revoke` (RFC 7009). */
 @Controller()
@@ -20,24 +21,28 @@ export class TokenManagementController {
 
   @Post(ENDPOINT_PATHS.introspection)
   async introspect(@Req() req: Request, @Res() res: Response): Promise<void> {
-    await answerOAuth(res, async () => {
-      await this.forms.load(req);
-      sendOAuthJson(res, 200, await this.introspection.introspect(req, readFormBody(req)));
-    });
+    await inRequest(req, res, () =>
+      answerOAuth(res, async () => {
+        await this.forms.load(req);
+        sendOAuthJson(res, 200, await this.introspection.introspect(req, readFormBody(req)));
+      }),
+    );
   }
 
   /** RFC 7009 §2.2: 200 with an empty body, whether or not the token was known. */
   @Post(ENDPOINT_PATHS.revocation)
   async revoke(@Req() req: Request, @Res() res: Response): Promise<void> {
-    await answerOAuth(res, async () => {
-      await this.forms.load(req);
-      await this.revocation.revoke(req, readFormBody(req));
-      res.status(200).set(NO_STORE_HEADERS).end();
-    });
+    await inRequest(req, res, () =>
+      answerOAuth(res, async () => {
+        await this.forms.load(req);
+        await this.revocation.revoke(req, readFormBody(req));
+        res.status(200).set(NO_STORE_HEADERS).end();
+      }),
+    );
   }
 
   @All([ENDPOINT_PATHS.introspection, ENDPOINT_PATHS.revocation])
-  methodNotAllowed(@Res() res: Response): void {
-    sendOAuthError(res, new OAuthError('invalid_request', 'this endpoint accepts POST only', 405, { Allow: 'POST' }));
+  methodNotAllowed(@Req() req: Request, @Res() res: Response): void {
+    inRequest(req, res, () => sendOAuthError(res, new OAuthError('invalid_request', 'this endpoint accepts POST only', 405, { Allow: 'POST' })));
   }
 }

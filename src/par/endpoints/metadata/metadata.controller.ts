@@ -1,6 +1,7 @@
-import { Controller, Get, Res } from '@nestjs/common';
-import type { Response } from 'express';
+import { Controller, Get, Req, Res } from '@nestjs/common';
+import type { Request, Response } from 'express';
 import { MetadataService } from './metadata.service.js';
+import { inRequest } from '../../observability/request-id.middleware.js';
 
 /** RFC 8414 §3 and OIDC Discovery §4: the same document at both well-known locations. */
 @Controller()
@@ -8,7 +9,7 @@ export class MetadataController {
   constructor(private readonly service: MetadataService) {}
 
   @Get(['/.well-known/oauth-authorization-server', '/.well-known/openid-configuration'])
-  metadata(@Res() res: Response): void {
-    res.status(200).set('Cache-Control', 'public, max-age=300').type('application/json').send(JSON.stringify(this.service.metadata));
+  metadata(@Req() req: Request, @Res() res: Response): void {
+    inRequest(req, res, () => res.status(200).set('Cache-Control', 'public, max-age=300').type('application/json').send(JSON.stringify(this.service.metadata)));
   }
 }

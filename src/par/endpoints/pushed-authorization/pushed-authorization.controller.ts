@@ -6,6 +6,7 @@ import { OAuthError } from '../../errors/oauth-error.js';
 import { answerOAuth, OAuthExceptionFilter, sendOAuthError, sendOAuthJson } from '../../errors/oauth-exception.filter.js';
 import { ENDPOINT_PATHS } from '../../par.constants.js';
 import { PushedAuthorizationService } from './pushed-authorization.service.js';
+import { inRequest } from '../../observability/request-id.middleware.js';
 
 /**
  * `POST /par`, the pushed authorization request endpoint (RFC 9126 §2). Responses are written
@@ -21,15 +22,17 @@ export class PushedAuthorizationController {
 
   @Post(ENDPOINT_PATHS.pushedAuthorization)
   async push(@Req() req: Request, @Res() res: Response): Promise<void> {
-    await answerOAuth(res, async () => {
-      await this.forms.load(req);
-      sendOAuthJson(res, 201, await this.service.push(req, readFormBody(req)));
-    });
+    await inRequest(req, res, () =>
+      answerOAuth(res, async () => {
+        await this.forms.load(req);
+        sendOAuthJson(res, 201, await this.service.push(req, readFormBody(req)));
+      }),
+    );
   }
 
   /** RFC 9126 §2.3: any other method is 405. */
   @All(ENDPOINT_PATHS.pushedAuthorization)
-  methodNotAllowed(@Res() res: Response): void {
-    sendOAuthError(res, new OAuthError('invalid_request', 'the pushed authorization request endpoint accepts POST only', 405, { Allow: 'POST' }));
+  methodNotAllowed(@Req() req: Request, @Res() res: Response): void {
+    inRequest(req, res, () => sendOAuthError(res, new OAuthError('invalid_request', 'the pushed authorization request endpoint accepts POST only', 405, { Allow: 'POST' })));
   }
 }

@@ -4,6 +4,8 @@ import type { AuthorizationRequest } from '../../authorization-request/authoriza
 import { checkRequestObject } from '../../authorization-request/check-request-object.js';
 import { validateAuthorizationRequest } from '../../authorization-request/validate-authorization-request.js';
 import type { Client } from '../../clients/client.js';
+import { ParEvents } from '../../observability/par-events.service.js';
+import { parLogger } from '../../observability/par-logger.js';
 import { checkDpopJkt } from '../../authorization-request/check-dpop-jkt.js';
 import { DpopService } from '../../dpop/dpop.service.js';
 import { ClientAuthenticationService } from '../../clients/client-authentication.service.js';
@@ -37,6 +39,7 @@ export class PushedAuthorizationService {
     @Inject(REPLAY_STORE) private readonly replay: ReplayStore,
     private readonly clientAuthentication: ClientAuthenticationService,
     private readonly dpop: DpopService,
+    private readonly events: ParEvents,
   ) {
     this.endpointUrl = `${options.issuer}${ENDPOINT_PATHS.pushedAuthorization}`;
   }
@@ -53,23 +56,38 @@ export class PushedAuthorizationService {
     // 5. Validate the request as the authorization endpoint would.
     const credentialed = method !== 'none';
     const request = validateAuthorizationRequest(requestParams, { client, options: this.options, credentialed });
-    return this.save(client, request, credentialed, dpopJkt);
+    const { response, expiresAt } = await this.save(client, request, credentialed, dpopJkt);
+    this.events.emit({
+      type: 'request.pushed',
+      clientId: client.id,
+      authMethod: method,
+      scope: request.scope,
+      requestUriExpiresAt: expiresAt.toISOString(),
+      expiresIn: response.expires_in,
+      requestObject: params.has('request'),
+      dpopBound: dpopJkt !== undefined,
+    });
+    return response;
   }
 
   /** §2.2: a request_uri with a 256-bit random reference, bound to the client; only its hash is stored. */
-  private async save(client: Client, request: AuthorizationRequest, credentialed: boolean, dpopJkt: string | undefined): Promise<PushedAuthorizationResponse> {
+  private async save(client: Client, request: AuthorizationRequest, credentialed: boolean, dpopJkt: string | undefined): Promise<{ response: PushedAuthorizationResponse; expiresAt: Date }> {
     const reference = randomToken(32);
+    const referenceHash = sha256(reference);
     const now = this.options.clock.now();
+    const expiresAt = new Date(now + this.options.requestUriTtl * 1000);
     await this.store.insert({
-      referenceHash: sha256(reference),
+      referenceHash,
       clientId: client.id,
       parameters: { ...request },
       dpopJkt: dpopJkt ?? null,
       credentialed,
-      expiresAt: new Date(now + this.options.requestUriTtl * 1000),
+      expiresAt,
       retainUntil: new Date(now + (this.options.requestUriTtl + this.options.interactionTtl) * 1000),
       createdAt: new Date(now),
     });
-    return { request_uri: `${REQUEST_URI_PREFIX}${reference}`, expires_in: this.options.requestUriTtl };
+    // Never the request_uri: a prefix of its stored hash is enough to follow it to /authorize.
+    parLogger.verbose('pushed request stored', { clientId: client.id, requestUriHash: referenceHash.slice(0, 8) });
+    return { response: { request_uri: `${REQUEST_URI_PREFIX}${reference}`, expires_in: this.options.requestUriTtl }, expiresAt };
   }
 }

@@ -3,6 +3,7 @@ import type { Request } from 'express';
 import { ClientAuthenticationService } from '../../clients/client-authentication.service.js';
 import { type Params, required } from '../../common/form.js';
 import { sha256 } from '../../common/secrets.js';
+import { ParEvents } from '../../observability/par-events.service.js';
 import { ENDPOINT_PATHS, PAR_OPTIONS } from '../../par.constants.js';
 import type { ResolvedParOptions } from '../../par.options.js';
 import { TokenStore } from '../../persistence/token-stores.js';
@@ -22,6 +23,7 @@ export class RevocationService {
     private readonly clientAuthentication: ClientAuthenticationService,
     private readonly verifier: AccessTokenVerifier,
     private readonly store: TokenStore,
+    private readonly events: ParEvents,
   ) {
     this.endpointUrl = `${options.issuer}${ENDPOINT_PATHS.revocation}`;
   }
@@ -33,7 +35,10 @@ export class RevocationService {
     if (token.split('.').length === 3) {
       try {
         const claims = await this.verifier.verify(token);
-        if (claims.client_id === client.id) await this.store.revokeAccessToken(claims.jti, new Date(claims.exp * 1000 + this.options.clockSkew * 1000));
+        if (claims.client_id === client.id) {
+          await this.store.revokeAccessToken(claims.jti, new Date(claims.exp * 1000 + this.options.clockSkew * 1000));
+          this.events.emit({ type: 'tokens.revoked', clientId: client.id, reason: 'revocation_request', revoked: 'access_token', subject: claims.sub });
+        }
         return;
       } catch (error) {
         if (!(error instanceof InvalidAccessTokenError)) throw error;
@@ -45,6 +50,15 @@ export class RevocationService {
     if (record !== undefined && record.clientId === client.id) {
       const horizon = Math.max(record.expiresAt.getTime(), now + this.options.accessTokenTtl * 1000);
       await this.store.revokeGrant(record.grantId, new Date(horizon), new Date(now));
+      const subject = (record.grant as { sub?: unknown }).sub;
+      this.events.emit({
+        type: 'tokens.revoked',
+        clientId: client.id,
+        reason: 'revocation_request',
+        revoked: 'grant',
+        grantId: record.grantId,
+        ...(typeof subject === 'string' && { subject }),
+      });
     }
   }
 }

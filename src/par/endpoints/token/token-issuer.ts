@@ -5,6 +5,7 @@ import { randomToken, sha256 } from '../../common/secrets.js';
 import { PAR_OPTIONS } from '../../par.constants.js';
 import type { ResolvedParOptions } from '../../par.options.js';
 import { TokenStore } from '../../persistence/token-stores.js';
+import { ParEvents } from '../../observability/par-events.service.js';
 import { TokenService } from '../../tokens/token.service.js';
 import type { TokenResponse } from './token-response.js';
 
@@ -33,9 +34,11 @@ export class TokenIssuer {
     @Inject(PAR_OPTIONS) private readonly options: ResolvedParOptions,
     private readonly tokens: TokenService,
     private readonly store: TokenStore,
+    private readonly events: ParEvents,
   ) {}
 
-  async respond(client: Client, grantId: string, grant: StoredGrant, now: number, extras: { nonce?: string; refreshToken?: string; authorizationDetails?: AuthorizationDetail[]; dpopJkt?: string }): Promise<TokenResponse> {
+  /** The token response of `grantType` for `grant` (a refresh token given in `extras` is already stored); reported as `token.issued`. */
+  async respond(client: Client, grantId: string, grant: StoredGrant, now: number, extras: { grantType: string; nonce?: string; refreshToken?: string; authorizationDetails?: AuthorizationDetail[]; dpopJkt?: string }): Promise<TokenResponse> {
     const scopes = grant.scope.split(' ').filter(Boolean);
     const access = await this.tokens.accessToken(
       {
@@ -67,6 +70,17 @@ export class TokenIssuer {
       );
     }
     if (extras.refreshToken !== undefined) response.refresh_token = extras.refreshToken;
+    this.events.emit({
+      type: 'token.issued',
+      clientId: client.id,
+      grantType: extras.grantType,
+      subject: grant.sub,
+      grantId,
+      scope: grant.scope,
+      tokenType: response.token_type,
+      idToken: response.id_token !== undefined,
+      refreshToken: response.refresh_token !== undefined,
+    });
     return response;
   }
 

@@ -6,6 +6,7 @@ import { OAuthError } from '../../errors/oauth-error.js';
 import { answerOAuth, OAuthExceptionFilter, sendOAuthError, sendOAuthJson } from '../../errors/oauth-exception.filter.js';
 import { ENDPOINT_PATHS } from '../../par.constants.js';
 import { TokenEndpointService } from './token.service.js';
+import { inRequest } from '../../observability/request-id.middleware.js';
 
 /** `POST /token` (RFC 6749 §3.2); every answer carries `Cache-Control: no-store` (§5.1). */
 @Controller()
@@ -18,14 +19,16 @@ export class TokenController {
 
   @Post(ENDPOINT_PATHS.token)
   async token(@Req() req: Request, @Res() res: Response): Promise<void> {
-    await answerOAuth(res, async () => {
-      await this.forms.load(req);
-      sendOAuthJson(res, 200, await this.service.exchange(req, readFormBody(req)));
-    });
+    await inRequest(req, res, () =>
+      answerOAuth(res, async () => {
+        await this.forms.load(req);
+        sendOAuthJson(res, 200, await this.service.exchange(req, readFormBody(req)));
+      }),
+    );
   }
 
   @All(ENDPOINT_PATHS.token)
-  methodNotAllowed(@Res() res: Response): void {
-    sendOAuthError(res, new OAuthError('invalid_request', 'the token endpoint accepts POST only', 405, { Allow: 'POST' }));
+  methodNotAllowed(@Req() req: Request, @Res() res: Response): void {
+    inRequest(req, res, () => sendOAuthError(res, new OAuthError('invalid_request', 'the token endpoint accepts POST only', 405, { Allow: 'POST' })));
   }
 }

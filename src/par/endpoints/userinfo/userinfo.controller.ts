@@ -7,6 +7,7 @@ import type { ResolvedParOptions } from '../../par.options.js';
 import { ResourceAccessError } from '../../resource-server/protected-resource.service.js';
 import { UserInfoService } from './userinfo.service.js';
 import { FormBodyReader } from '../../common/form-body.reader.js';
+import { inRequest } from '../../observability/request-id.middleware.js';
 
 /**
  * `GET` and `POST /userinfo` (OIDC Core §5.3.1): 200 JSON, never cached; errors with a
@@ -23,17 +24,17 @@ export class UserInfoController {
 
   @Get(ENDPOINT_PATHS.userinfo)
   async get(@Req() req: Request, @Res() res: Response): Promise<void> {
-    await this.answer(req, res);
+    await inRequest(req, res, () => this.answer(req, res));
   }
 
   @Post(ENDPOINT_PATHS.userinfo)
   async post(@Req() req: Request, @Res() res: Response): Promise<void> {
-    await this.answer(req, res);
+    await inRequest(req, res, () => this.answer(req, res));
   }
 
   @All(ENDPOINT_PATHS.userinfo)
-  methodNotAllowed(@Res() res: Response): void {
-    sendOAuthError(res, new OAuthError('invalid_request', 'the userinfo endpoint accepts GET and POST only', 405, { Allow: 'GET, POST' }));
+  methodNotAllowed(@Req() req: Request, @Res() res: Response): void {
+    inRequest(req, res, () => sendOAuthError(res, new OAuthError('invalid_request', 'the userinfo endpoint accepts GET and POST only', 405, { Allow: 'GET, POST' })));
   }
 
   private async answer(req: Request, res: Response): Promise<void> {

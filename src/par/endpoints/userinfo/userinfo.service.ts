@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Request } from 'express';
 import { resolveAccountClaims } from '../../claims/account-claims.js';
 import { isJsonObject } from '../../claims/claims-request.js';
+import { noteClient } from '../../observability/request-context.js';
 import { PAR_OPTIONS } from '../../par.constants.js';
 import type { ResolvedParOptions } from '../../par.options.js';
 import { ProtectedResourceService } from '../../resource-server/protected-resource.service.js';
@@ -24,6 +25,7 @@ export class UserInfoService {
     // 1-2. The access token (RFC 6750 §2.1, §2.2; RFC 9449 §7 for DPoP-bound ones): ours, unexpired and
     // not revoked, any audience (UserInfo is the authorization server's own resource).
     const claims = await this.resource.authenticate(req, { checkRevocation: true, allowFormToken: true });
+    noteClient(claims.client_id);
     // 3. Granted for OpenID Connect (§5.3.1: the token was obtained through an OpenID Connect request).
     const scopes = (claims.scope ?? '').split(' ').filter(Boolean);
     if (!scopes.includes('openid')) throw this.resource.insufficientScope(req, 'the access token lacks scope openid', ['openid']);

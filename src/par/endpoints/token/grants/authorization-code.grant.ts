@@ -6,6 +6,7 @@ import { randomToken, sha256 } from '../../../common/secrets.js';
 import { OAuthError } from '../../../errors/oauth-error.js';
 import { PAR_OPTIONS } from '../../../par.constants.js';
 import type { ResolvedParOptions } from '../../../par.options.js';
+import { ParEvents } from '../../../observability/par-events.service.js';
 import { type RedeemedCode, TokenStore } from '../../../persistence/token-stores.js';
 import type { VerifiedDpopProof } from '../../../dpop/dpop-proof.js';
 import { checkCodeVerifier } from '../check-code-verifier.js';
@@ -30,6 +31,7 @@ export class AuthorizationCodeGrant implements GrantHandler {
     @Inject(PAR_OPTIONS) private readonly options: ResolvedParOptions,
     private readonly store: TokenStore,
     private readonly issuer: TokenIssuer,
+    private readonly events: ParEvents,
   ) {}
 
   async exchange({ client }: AuthenticatedClient, params: Params, proof: VerifiedDpopProof | undefined): Promise<TokenResponse> {
@@ -53,6 +55,8 @@ export class AuthorizationCodeGrant implements GrantHandler {
     );
     if (redemption.kind === 'replayed') {
       await this.store.revokeGrant(redemption.grantId, this.issuer.revocationHorizon(now), new Date(now));
+      this.events.emit({ type: 'code.replay_detected', clientId: client.id, grantId: redemption.grantId });
+      this.events.emit({ type: 'tokens.revoked', clientId: client.id, reason: 'code_replay', revoked: 'grant', grantId: redemption.grantId });
       throw new OAuthError('invalid_grant', INVALID_CODE);
     }
     if (redemption.kind === 'unknown') throw new OAuthError('invalid_grant', INVALID_CODE);
@@ -97,7 +101,7 @@ export class AuthorizationCodeGrant implements GrantHandler {
         ...(grant.claims !== undefined && { claims: grant.claims }),
       },
       now,
-      { nonce: grant.nonce, refreshToken, authorizationDetails, dpopJkt },
+      { grantType: this.grantType, nonce: grant.nonce, refreshToken, authorizationDetails, dpopJkt },
     );
   }
 }

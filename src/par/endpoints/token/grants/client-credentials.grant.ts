@@ -33,7 +33,7 @@ export class ClientCredentialsGrant implements GrantHandler {
     const userScope = scope.split(' ').find((s) => USER_SCOPES.has(s));
     if (userScope !== undefined) throw invalidScope(`scope "${userScope}" needs an end-user`);
     const now = this.options.clock.now();
-    return this.issuer.respond(client, randomToken(16), { sub: client.id, scope }, now, { dpopJkt: proof?.jkt });
+    return this.issuer.respond(client, randomToken(16), { sub: client.id, scope }, now, { grantType: this.grantType, dpopJkt: proof?.jkt });
   }
 }
 

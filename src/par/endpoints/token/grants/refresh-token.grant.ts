@@ -5,6 +5,7 @@ import { randomToken, sha256 } from '../../../common/secrets.js';
 import { OAuthError } from '../../../errors/oauth-error.js';
 import { PAR_OPTIONS } from '../../../par.constants.js';
 import type { ResolvedParOptions } from '../../../par.options.js';
+import { ParEvents } from '../../../observability/par-events.service.js';
 import { TokenStore } from '../../../persistence/token-stores.js';
 import type { VerifiedDpopProof } from '../../../dpop/dpop-proof.js';
 import { checkDpopBinding } from '../check-dpop-binding.js';
@@ -28,6 +29,7 @@ export class RefreshTokenGrant implements GrantHandler {
     @Inject(PAR_OPTIONS) private readonly options: ResolvedParOptions,
     private readonly store: TokenStore,
     private readonly issuer: TokenIssuer,
+    private readonly events: ParEvents,
   ) {}
 
   async exchange({ client, method }: AuthenticatedClient, params: Params, proof: VerifiedDpopProof | undefined): Promise<TokenResponse> {
@@ -38,7 +40,7 @@ export class RefreshTokenGrant implements GrantHandler {
     if (record === undefined || record.clientId !== client.id) throw new OAuthError('invalid_grant', INVALID);
     if (record.consumedAt !== null) {
       // A rotated token came back: it was stolen, or the client is broken. Either way, end the grant.
-      await this.store.revokeGrant(record.grantId, this.issuer.revocationHorizon(now), new Date(now));
+      await this.revokeReplayed(client.id, record.grantId, (record.grant as unknown as StoredGrant).sub, now);
       throw new OAuthError('invalid_grant', INVALID);
     }
     if (record.revokedAt !== null || record.expiresAt.getTime() <= now) throw new OAuthError('invalid_grant', INVALID);
@@ -53,12 +55,18 @@ export class RefreshTokenGrant implements GrantHandler {
       const next = randomToken(32);
       const rotated = await this.store.rotateRefreshToken(hash, { tokenHash: sha256(next), clientId: client.id, grantId: record.grantId, grant: { ...grant }, expiresAt: record.expiresAt }, new Date(now));
       if (rotated === undefined) {
-        await this.store.revokeGrant(record.grantId, this.issuer.revocationHorizon(now), new Date(now));
+        await this.revokeReplayed(client.id, record.grantId, grant.sub, now);
         throw new OAuthError('invalid_grant', INVALID);
       }
       refreshToken = next;
     }
-    return this.issuer.respond(client, record.grantId, { ...grant, scope }, now, { refreshToken, authorizationDetails, dpopJkt });
+    return this.issuer.respond(client, record.grantId, { ...grant, scope }, now, { grantType: this.grantType, refreshToken, authorizationDetails, dpopJkt });
+  }
+
+  /** RFC 9700 §4.14.2: a refresh token used twice revokes its grant. */
+  private async revokeReplayed(clientId: string, grantId: string, subject: string, now: number): Promise<void> {
+    await this.store.revokeGrant(grantId, this.issuer.revocationHorizon(now), new Date(now));
+    this.events.emit({ type: 'tokens.revoked', clientId, reason: 'refresh_token_replay', revoked: 'grant', grantId, subject });
   }
 }
 

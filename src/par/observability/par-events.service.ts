@@ -1,0 +1,63 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { PAR_OPTIONS } from '../par.constants.js';
+import type { ResolvedParOptions } from '../par.options.js';
+import type { ParEvent, ParEventFacts, ParEventListener } from './par-event.js';
+import { logLevelEnabled, parLogger, stackFrames } from './par-logger.js';
+import { currentRequest } from './request-context.js';
+
+/**
+ * Protocol events for the host to audit ({@link ParEvent}). Subscribe here (or pass `onEvent` in the
+ * options); every event is also logged at the `log` level as a structured line.
+ *
+ * Listeners are called after the change the event reports is stored, outside the request's own work
+ * (a microtask after it): they never delay or fail a request. A listener that throws or rejects is
+ * logged (its error's name and stack frames only) and the others still get the event.
+ * @see https://www.rfc-editor.org/rfc/rfc9126#section-8 (what events leave out: pushed payloads)
+ */
+@Injectable()
+export class ParEvents {
+  private listeners: readonly ParEventListener[] = [];
+
+  constructor(@Inject(PAR_OPTIONS) private readonly options: ResolvedParOptions) {
+    if (options.onEvent !== undefined) this.listeners = [options.onEvent];
+  }
+
+  /** Calls `listener` with every event from now on; returns the function that unsubscribes it. */
+  subscribe(listener: ParEventListener): () => void {
+    if (typeof listener !== 'function') throw new TypeError('ParEvents.subscribe: listener must be a function');
+    this.listeners = [...this.listeners, listener];
+    return () => {
+      this.listeners = this.listeners.filter((l) => l !== listener);
+    };
+  }
+
+  /** Reports `facts` as an event of the current request, now. */
+  emit(facts: ParEventFacts): void {
+    const listeners = this.listeners;
+    const logged = logLevelEnabled('log');
+    if (listeners.length === 0 && !logged) return;
+    const requestId = currentRequest()?.requestId;
+    const event = { ...facts, at: new Date(this.options.clock.now()).toISOString(), ...(requestId !== undefined && { requestId }) } as ParEvent;
+    if (logged) parLogger.log(`event ${event.type}`, { ...event });
+    if (listeners.length > 0) queueMicrotask(() => deliver(listeners, event));
+  }
+}
+
+function deliver(listeners: readonly ParEventListener[], event: ParEvent): void {
+  for (const listener of listeners) {
+    try {
+      const result = listener(event);
+      if (result !== undefined && typeof (result as Promise<void>).then === 'function') {
+        (result as Promise<void>).then(undefined, (error: unknown) => listenerFailed(event, error));
+      }
+    } catch (error) {
+      listenerFailed(event, error);
+    }
+  }
+}
+
+function listenerFailed(event: ParEvent, error: unknown): void {
+  // Not the error's message: a host's listener may have put anything in it.
+  const name = error instanceof Error ? error.name : typeof error;
+  parLogger.error(`an event listener failed on ${event.type}`, { event: event.type, requestId: event.requestId, errorName: name }, stackFrames(error));
+}
