@@ -5,6 +5,12 @@ export {
   type ResolvedParOptions,
   type ClientAssertionAudiencePolicy,
   type IdentityAssuranceOptions,
+  type RateLimit,
+  type RateLimitsOptions,
+  type EndpointRateLimits,
+  type RateLimitedEndpoint,
+  type ResolvedRateLimits,
+  DEFAULT_RATE_LIMIT,
   resolveParOptions,
   ASSERTION_SIGNING_ALGS,
   DEFAULT_SCOPES,
@@ -35,8 +41,10 @@ export {
   RevocationEntity,
   SigningKeyEntity,
   UsedJtiEntity,
+  RateLimitEntity,
 } from './persistence/entities.js';
 export { PurgeService } from './persistence/purge.service.js';
+export { RateLimiter } from './rate-limits/rate-limiter.service.js';
 export { PAR_MIGRATIONS } from '../../migrations/index.js';
 export { KeyService, type SigningKey } from './keys/key.service.js';
 export { AccessTokenVerifier, type AccessTokenClaims, InvalidAccessTokenError } from './tokens/access-token-verifier.js';

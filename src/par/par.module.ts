@@ -33,6 +33,8 @@ import { AUTHORIZATION_CODE_STORE, PAR_OPTIONS, PUSHED_REQUEST_STORE, REPLAY_STO
 import { PAR_MODULE_OPTIONS, ParConfigurableModule } from './par.module-definition.js';
 import { type ParModuleOptions, resolveParOptions } from './par.options.js';
 import { PurgeService } from './persistence/purge.service.js';
+import { TypeOrmRateLimitStore } from './rate-limits/rate-limit.store.js';
+import { RateLimiter } from './rate-limits/rate-limiter.service.js';
 import { TypeOrmAuthorizationCodeStore, TypeOrmPushedRequestStore, TypeOrmReplayStore } from './persistence/typeorm-stores.js';
 
 /**
@@ -70,8 +72,10 @@ import { TypeOrmAuthorizationCodeStore, TypeOrmPushedRequestStore, TypeOrmReplay
     MetadataService,
     UserInfoService,
     PurgeService,
+    TypeOrmRateLimitStore,
+    RateLimiter,
   ],
-  exports: [PAR_OPTIONS, ClientsService, ClientAuthenticationService, InteractionService, KeyService, AccessTokenVerifier, AccessTokenGuard, ProtectedResourceService, PurgeService],
+  exports: [PAR_OPTIONS, ClientsService, ClientAuthenticationService, InteractionService, KeyService, RateLimiter, AccessTokenVerifier, AccessTokenGuard, ProtectedResourceService, PurgeService],
 })
 export class ParModule extends ParConfigurableModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {

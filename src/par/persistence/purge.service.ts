@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from 
 import { AUTHORIZATION_CODE_STORE, PAR_OPTIONS, PUSHED_REQUEST_STORE, REPLAY_STORE } from '../par.constants.js';
 import type { ResolvedParOptions } from '../par.options.js';
 import type { AuthorizationCodeStore, PushedRequestStore, ReplayStore } from './stores.js';
+import { TypeOrmRateLimitStore } from '../rate-limits/rate-limit.store.js';
 import { TokenStore } from './token-stores.js';
 
 /** Rows deleted per statement: small batches keep locks short on a busy table. */
@@ -30,6 +31,7 @@ export class PurgeService implements OnModuleInit, OnApplicationShutdown {
     @Inject(REPLAY_STORE) private readonly replay: ReplayStore,
     @Inject(AUTHORIZATION_CODE_STORE) private readonly codes: AuthorizationCodeStore,
     private readonly tokens: TokenStore,
+    private readonly rateLimits: TypeOrmRateLimitStore,
   ) {}
 
   onModuleInit(): void {
@@ -53,6 +55,7 @@ export class PurgeService implements OnModuleInit, OnApplicationShutdown {
       deleted += await drain((limit) => this.codes.purgeExpired(new Date(now - GRACE_MS), limit));
       deleted += await drain((limit) => this.replay.purgeExpired(new Date(now), limit));
       deleted += await drain((limit) => this.tokens.purgeExpired(new Date(now), limit));
+      deleted += await drain((limit) => this.rateLimits.purgeExpired(new Date(now), limit));
     })().catch((error: unknown) => {
       this.logger.warn(`purge of expired rows failed: ${error instanceof Error ? error.message : String(error)}`);
     });
