@@ -39,8 +39,17 @@ export function readDemoConfig(env: NodeJS.ProcessEnv = process.env): DemoConfig
       ...optionalNumber(env, 'REQUEST_URI_TTL', 'requestUriTtl'),
       ...optionalNumber(env, 'CODE_TTL', 'codeTtl'),
       ...optionalNumber(env, 'ACCESS_TOKEN_TTL', 'accessTokenTtl'),
+      ...rateLimits(env),
     },
   };
+}
+
+/** RATE_LIMIT_PER_MINUTE: every per-client and per-address limit of /par and /token, per 60 s window. */
+function rateLimits(env: NodeJS.ProcessEnv): Pick<ParModuleOptions, 'rateLimits'> {
+  const limit = numberVar(env, 'RATE_LIMIT_PER_MINUTE');
+  if (limit === undefined) return {};
+  const each = { perClient: { limit, windowSeconds: 60 }, perAddress: { limit, windowSeconds: 60 } };
+  return { rateLimits: { pushedAuthorization: each, token: each } };
 }
 
 function readClients(path: string): ClientMetadata[] {

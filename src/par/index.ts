@@ -11,6 +11,9 @@ export {
   type RateLimitedEndpoint,
   type ResolvedRateLimits,
   DEFAULT_RATE_LIMIT,
+  type HttpServerLimits,
+  type ResolvedHttpServerLimits,
+  resolveHttpServerLimits,
   resolveParOptions,
   ASSERTION_SIGNING_ALGS,
   DEFAULT_SCOPES,
@@ -45,6 +48,7 @@ export {
 } from './persistence/entities.js';
 export { PurgeService } from './persistence/purge.service.js';
 export { RateLimiter } from './rate-limits/rate-limiter.service.js';
+export { applyHttpServerLimits } from './http-server-limits.js';
 export { PAR_MIGRATIONS } from '../../migrations/index.js';
 export { KeyService, type SigningKey } from './keys/key.service.js';
 export { AccessTokenVerifier, type AccessTokenClaims, InvalidAccessTokenError } from './tokens/access-token-verifier.js';

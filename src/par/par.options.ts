@@ -476,6 +476,51 @@ function checkInteractionUrl(url: ParModuleOptions['interactionUrl']): (uid: str
   return url;
 }
 
+/**
+ * Bounds of Node's HTTP server against slow and oversized requests, set by
+ * {@link applyHttpServerLimits}; times in milliseconds.
+ * @see https://nodejs.org/api/http.html#class-httpserver
+ */
+export interface HttpServerLimits {
+  /** Time to receive a request's headers (Node: 60000); beyond it, 408 and the socket is closed. @default 10000 */
+  readonly headersTimeout?: number;
+  /** Time to receive a whole request, headers and body (Node: 300000); beyond it, 408 and close. @default 30000 */
+  readonly requestTimeout?: number;
+  /**
+   * Time an idle keep-alive connection stays open after a response (Node: 5000). Behind a load
+   * balancer, make it longer than the balancer's idle timeout (e.g. 65000 behind an AWS ALB's 60 s).
+   * @default 5000
+   */
+  readonly keepAliveTimeout?: number;
+  /** How often the two timeouts above are checked (Node: 30000), so they hold to within this. @default 1000 */
+  readonly connectionsCheckingInterval?: number;
+  /** Most header lines read from a request (Node: 2000); further ones are ignored. @default 100 */
+  readonly maxHeadersCount?: number;
+  /** Largest header section, in bytes (Node: 16384); beyond it Node answers 431 before the app sees the request. @default 16384 */
+  readonly maxHeaderSize?: number;
+}
+
+/** {@link HttpServerLimits} validated, with defaults. */
+export type ResolvedHttpServerLimits = Required<HttpServerLimits>;
+
+/** Validates {@link HttpServerLimits} and fills in defaults; throws a {@link ParConfigurationError} naming the option. */
+export function resolveHttpServerLimits(given: HttpServerLimits = {}): ResolvedHttpServerLimits {
+  if (typeof given !== 'object' || given === null) throw new ParConfigurationError('httpServerLimits', 'must be an object');
+  const limits: ResolvedHttpServerLimits = {
+    headersTimeout: bounded(given.headersTimeout, 'httpServerLimits.headersTimeout', 10_000, 100, 600_000),
+    requestTimeout: bounded(given.requestTimeout, 'httpServerLimits.requestTimeout', 30_000, 100, 3_600_000),
+    keepAliveTimeout: bounded(given.keepAliveTimeout, 'httpServerLimits.keepAliveTimeout', 5000, 100, 600_000),
+    connectionsCheckingInterval: bounded(given.connectionsCheckingInterval, 'httpServerLimits.connectionsCheckingInterval', 1000, 10, 60_000),
+    maxHeadersCount: bounded(given.maxHeadersCount, 'httpServerLimits.maxHeadersCount', 100, 10, 10_000),
+    maxHeaderSize: bounded(given.maxHeaderSize, 'httpServerLimits.maxHeaderSize', 16_384, 1024, 1_048_576),
+  };
+  // Node refuses a request timeout shorter than the headers timeout.
+  if (limits.headersTimeout > limits.requestTimeout) {
+    throw new ParConfigurationError('httpServerLimits.headersTimeout', `must not exceed requestTimeout (${limits.requestTimeout})`);
+  }
+  return limits;
+}
+
 function checkRateLimits(given: ParModuleOptions['rateLimits']): ResolvedRateLimits | false {
   if (given === false) return false;
   if (given !== undefined && (typeof given !== 'object' || given === null)) throw new ParConfigurationError('rateLimits', 'must be false or an object');
