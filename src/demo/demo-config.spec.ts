@@ -11,6 +11,7 @@ describe('readDemoConfig rate limits', () => {
   it('sets every limit per 60 s from RATE_LIMIT_PER_MINUTE (the benchmarks set it out of reach)', () => {
     const each = { perClient: { limit: 100_000_000, windowSeconds: 60 }, perAddress: { limit: 100_000_000, windowSeconds: 60 } };
     expect(resolveParOptions(readDemoConfig({ RATE_LIMIT_PER_MINUTE: '100000000' }).par).rateLimits).toEqual({ pushedAuthorization: each, token: each, syncInterval: 1000, maxKeys: 100_000 });
+    expect(readDemoConfig({ RATE_LIMIT_PER_MINUTE: 'off' }).par.rateLimits).toBe(false);
     expect(() => readDemoConfig({ RATE_LIMIT_PER_MINUTE: 'lots' })).toThrow('RATE_LIMIT_PER_MINUTE must be an integer (got "lots")');
   });
 });

@@ -44,8 +44,12 @@ export function readDemoConfig(env: NodeJS.ProcessEnv = process.env): DemoConfig
   };
 }
 
-/** RATE_LIMIT_PER_MINUTE: every per-client and per-address limit of /par and /token, per 60 s window. */
+/**
+ * RATE_LIMIT_PER_MINUTE: every per-client and per-address limit of /par and /token, per 60 s window;
+ * `off` turns the rate limits off (to measure what they cost).
+ */
 function rateLimits(env: NodeJS.ProcessEnv): Pick<ParModuleOptions, 'rateLimits'> {
+  if (env.RATE_LIMIT_PER_MINUTE === 'off') return { rateLimits: false };
   const limit = numberVar(env, 'RATE_LIMIT_PER_MINUTE');
   if (limit === undefined) return {};
   const each = { perClient: { limit, windowSeconds: 60 }, perAddress: { limit, windowSeconds: 60 } };
