@@ -43,6 +43,7 @@ export function readDemoConfig(env: NodeJS.ProcessEnv = process.env): DemoConfig
       ...optionalNumber(env, 'REQUEST_URI_TTL', 'requestUriTtl'),
       ...optionalNumber(env, 'CODE_TTL', 'codeTtl'),
       ...optionalNumber(env, 'ACCESS_TOKEN_TTL', 'accessTokenTtl'),
+      ...rateLimits(env),
     },
   };
 }
@@ -55,6 +56,18 @@ function logLevelsFrom(raw: string | undefined): LogLevel[] {
   const index = LOG_LEVELS.indexOf(level as LogLevel);
   if (index === -1) throw new Error(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${level}")`);
   return LOG_LEVELS.slice(index);
+}
+
+/**
+ * RATE_LIMIT_PER_MINUTE: every per-client and per-address limit of /par and /token, per 60 s window;
+ * `off` turns the rate limits off (to measure what they cost).
+ */
+function rateLimits(env: NodeJS.ProcessEnv): Pick<ParModuleOptions, 'rateLimits'> {
+  if (env.RATE_LIMIT_PER_MINUTE === 'off') return { rateLimits: false };
+  const limit = numberVar(env, 'RATE_LIMIT_PER_MINUTE');
+  if (limit === undefined) return {};
+  const each = { perClient: { limit, windowSeconds: 60 }, perAddress: { limit, windowSeconds: 60 } };
+  return { rateLimits: { pushedAuthorization: each, token: each } };
 }
 
 function readClients(path: string): ClientMetadata[] {

@@ -5,6 +5,15 @@ export {
   type ResolvedParOptions,
   type ClientAssertionAudiencePolicy,
   type IdentityAssuranceOptions,
+  type RateLimit,
+  type RateLimitsOptions,
+  type EndpointRateLimits,
+  type RateLimitedEndpoint,
+  type ResolvedRateLimits,
+  DEFAULT_RATE_LIMIT,
+  type HttpServerLimits,
+  type ResolvedHttpServerLimits,
+  resolveHttpServerLimits,
   resolveParOptions,
   ASSERTION_SIGNING_ALGS,
   DEFAULT_SCOPES,
@@ -35,6 +44,7 @@ export {
   RevocationEntity,
   SigningKeyEntity,
   UsedJtiEntity,
+  RateLimitEntity,
 } from './persistence/entities.js';
 export { PurgeService } from './persistence/purge.service.js';
 export { ParShutdownService } from './lifecycle/par-shutdown.service.js';
@@ -56,6 +66,8 @@ export {
   type ClientAuthenticationFailedEvent,
   PAR_EVENT_TYPES,
 } from './observability/par-event.js';
+export { RateLimiter } from './rate-limits/rate-limiter.service.js';
+export { applyHttpServerLimits } from './http-server-limits.js';
 export { PAR_MIGRATIONS } from '../../migrations/index.js';
 export { KeyService, type SigningKey } from './keys/key.service.js';
 export { AccessTokenVerifier, type AccessTokenClaims, InvalidAccessTokenError } from './tokens/access-token-verifier.js';

@@ -37,6 +37,8 @@ import { type ParModuleOptions, resolveParOptions } from './par.options.js';
 import { PurgeService } from './persistence/purge.service.js';
 import { ParShutdownService } from './lifecycle/par-shutdown.service.js';
 import { ParHealthIndicator } from './health/par-health.indicator.js';
+import { TypeOrmRateLimitStore } from './rate-limits/rate-limit.store.js';
+import { RateLimiter } from './rate-limits/rate-limiter.service.js';
 import { TypeOrmAuthorizationCodeStore, TypeOrmPushedRequestStore, TypeOrmReplayStore } from './persistence/typeorm-stores.js';
 
 /**
@@ -80,7 +82,9 @@ import { TypeOrmAuthorizationCodeStore, TypeOrmPushedRequestStore, TypeOrmReplay
     ParShutdownService,
     ParHealthIndicator,
     ParEvents,
+    TypeOrmRateLimitStore,
+    RateLimiter,
   ],
-  exports: [PAR_OPTIONS, ParEvents, ClientsService, ClientAuthenticationService, InteractionService, KeyService, AccessTokenVerifier, AccessTokenGuard, ProtectedResourceService, PurgeService, ParHealthIndicator],
+  exports: [PAR_OPTIONS, ParEvents, ClientsService, ClientAuthenticationService, InteractionService, KeyService, RateLimiter, AccessTokenVerifier, AccessTokenGuard, ProtectedResourceService, PurgeService, ParHealthIndicator],
 })
 export class ParModule extends ParConfigurableModule {}

@@ -64,10 +64,29 @@ describe('resolveParOptions', () => {
       maxBodyBytes: 524_288,
       maxStateLength: 1024,
       maxNonceLength: 512,
+      maxParameters: 100,
+      maxParameterNameLength: 128,
+      maxParameterLength: 2048,
+      rateLimits: {
+        pushedAuthorization: { perClient: { limit: 1000, windowSeconds: 60 }, perAddress: { limit: 1000, windowSeconds: 60 } },
+        token: { perClient: { limit: 1000, windowSeconds: 60 }, perAddress: { limit: 1000, windowSeconds: 60 } },
+        syncInterval: 1000,
+        maxKeys: 100_000,
+      },
       purgeInterval: 60,
       shutdownTimeout: 10,
     });
     expect(resolved.clock).toBe(systemClock);
+  });
+
+  it('turns off what is false: every rate limit, or single ones', () => {
+    expect(resolveParOptions(valid({ rateLimits: false })).rateLimits).toBe(false);
+    expect(resolveParOptions(valid({ rateLimits: { token: { perAddress: false }, pushedAuthorization: { perClient: { limit: 5, windowSeconds: 1 } }, syncInterval: 10 } })).rateLimits).toEqual({
+      pushedAuthorization: { perClient: { limit: 5, windowSeconds: 1 }, perAddress: { limit: 1000, windowSeconds: 60 } },
+      token: { perClient: { limit: 1000, windowSeconds: 60 }, perAddress: undefined },
+      syncInterval: 10,
+      maxKeys: 100_000,
+    });
   });
 
   it('keeps the values it is given', () => {
@@ -166,6 +185,14 @@ describe('resolveParOptions', () => {
       expectRejected(valid({ shutdownTimeout: -1 }), 'shutdownTimeout', /must be an integer from 0 to 120/);
       expectRejected(valid({ shutdownTimeout: 121 }), 'shutdownTimeout', /must be an integer from 0 to 120/);
       expectRejected(valid({ shutdownTimeout: 2.5 }), 'shutdownTimeout', /must be an integer from 0 to 120/);
+      expectRejected(valid({ maxParameters: 9 }), 'maxParameters', /from 10 to 10000/);
+      expectRejected(valid({ maxParameterNameLength: 31 }), 'maxParameterNameLength', /from 32 to 1024/);
+      expectRejected(valid({ maxParameterLength: 65_537 }), 'maxParameterLength', /from 256 to 65536/);
+    });
+    it('rateLimits: a limit that is neither false nor { limit, windowSeconds }', () => {
+      expectRejected(loose({ ...valid(), rateLimits: { token: { perAddress: 1000 } } }), 'rateLimits.token.perAddress', /must be false or \{ limit, windowSeconds \}/);
+      expectRejected(valid({ rateLimits: { token: { perAddress: { limit: 10, windowSeconds: 86_401 } } } }), 'rateLimits.token.perAddress.windowSeconds');
+      expectRejected(valid({ rateLimits: { maxKeys: 9 } }), 'rateLimits.maxKeys');
     });
     it('a boolean option that is not a boolean', () => {
       expectRejected(loose({ ...valid(), requirePushedAuthorizationRequests: 'yes' }), 'requirePushedAuthorizationRequests', /must be a boolean/);

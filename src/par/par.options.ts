@@ -160,6 +160,32 @@ export interface ParModuleOptions {
   authorizationDetailsTypes?: Readonly<Record<string, AuthorizationDetailsValidator>>;
   /** Largest accepted form body, in bytes (RAR requests are large by design). @default 524288 (512 KiB) */
   maxBodyBytes?: number;
+  /**
+   * Most parameters a form body or an /authorize query may carry (a repeated name counts each time).
+   * 10 to 10000; beyond it: 400 `invalid_request`.
+   * @default 100
+   */
+  maxParameters?: number;
+  /** Longest accepted parameter name, in characters. 32 to 1024. @default 128 */
+  maxParameterNameLength?: number;
+  /**
+   * Longest accepted value of a plain parameter (`client_id`, `scope`, `redirect_uri`, `code`,
+   * `code_verifier`, `grant_type`, `refresh_token`, unknown ones, ...), in characters; beyond it: 400
+   * `invalid_request` naming the parameter. `request`, `authorization_details`, `claims`,
+   * `client_assertion` and `id_token_hint` are bounded by `maxBodyBytes` only; `state` and `nonce` by
+   * their own options. 256 to 65536.
+   * @default 2048
+   */
+  maxParameterLength?: number;
+  /**
+   * Rate limits of the pushed authorization and token endpoints (RFC 9126 §2.3: 429 with `Retry-After`),
+   * per client (the client_id the request claims, once it names a registered client, counted before its
+   * credentials are checked) and per address (`req.ip`: behind a proxy, set Express's `trust proxy`).
+   * Counted in memory per instance in fixed windows and summed across instances through the
+   * `par_rate_limits` table every `syncInterval` ms. `false` turns them off.
+   * @default on: 1000 per 60 s per client and per address on each endpoint
+   */
+  rateLimits?: false | RateLimitsOptions;
   /** Longest accepted `state`, in characters. At least 64. @default 1024 */
   maxStateLength?: number;
   /** Longest accepted `nonce`, in characters. At least 64 (FAPI 2.0 §5.3.2.2-13). @default 512 */
@@ -185,6 +211,64 @@ export interface ParModuleOptions {
    */
   onEvent?: ParEventListener;
 }
+
+/**
+ * At most `limit` requests per fixed window of `windowSeconds` (windows start at multiples of
+ * `windowSeconds` since the epoch, by the injected clock).
+ */
+export interface RateLimit {
+  /** Requests admitted per window. 1 to 1000000000. */
+  readonly limit: number;
+  /** Length of a window, in seconds. 1 to 86400. */
+  readonly windowSeconds: number;
+}
+
+/** The rate limits of one endpoint; `false` (or absent with `false` given) turns one off. */
+export interface EndpointRateLimits {
+  /** Per registered client (the client_id the request claims). @default { limit: 1000, windowSeconds: 60 } */
+  readonly perClient?: RateLimit | false;
+  /** Per remote address (`req.ip`; IPv6 addresses are counted per /64). @default { limit: 1000, windowSeconds: 60 } */
+  readonly perAddress?: RateLimit | false;
+}
+
+/**
+ * Rate limits of the pushed authorization and token endpoints.
+ * @see https://www.rfc-editor.org/rfc/rfc9126#section-2.3
+ */
+export interface RateLimitsOptions {
+  /** `POST /par`. */
+  readonly pushedAuthorization?: EndpointRateLimits;
+  /** `POST /token`. */
+  readonly token?: EndpointRateLimits;
+  /**
+   * Milliseconds between two synchronisations of an instance's counters with the database (one
+   * statement each). Across N instances a limit may be exceeded by about N × rate × syncInterval.
+   * 10 to 60000.
+   * @default 1000
+   */
+  readonly syncInterval?: number;
+  /**
+   * Most counters an instance keeps in memory (each a key of at most 255 characters). Counters of
+   * closed windows are dropped at each sync; beyond the cap, new keys are not limited until room is
+   * made (fail open), and a warning is logged. 10 to 10000000.
+   * @default 100000
+   */
+  readonly maxKeys?: number;
+}
+
+/** The endpoints that are rate limited. */
+export type RateLimitedEndpoint = 'pushedAuthorization' | 'token';
+
+/** {@link RateLimitsOptions} validated, with defaults; `undefined` is a limit turned off. */
+export interface ResolvedRateLimits {
+  readonly pushedAuthorization: { readonly perClient: RateLimit | undefined; readonly perAddress: RateLimit | undefined };
+  readonly token: { readonly perClient: RateLimit | undefined; readonly perAddress: RateLimit | undefined };
+  readonly syncInterval: number;
+  readonly maxKeys: number;
+}
+
+/** The default of every limit in {@link RateLimitsOptions}. */
+export const DEFAULT_RATE_LIMIT: RateLimit = { limit: 1000, windowSeconds: 60 };
 
 /** What the server publishes about OpenID Connect for Identity Assurance 1.0 (all lists of names). */
 export interface IdentityAssuranceOptions {
@@ -230,6 +314,10 @@ export interface ResolvedParOptions {
   readonly scopesSupported: readonly string[];
   readonly authorizationDetailsTypes: Readonly<Record<string, AuthorizationDetailsValidator>>;
   readonly maxBodyBytes: number;
+  readonly maxParameters: number;
+  readonly maxParameterNameLength: number;
+  readonly maxParameterLength: number;
+  readonly rateLimits: ResolvedRateLimits | false;
   readonly maxStateLength: number;
   readonly maxNonceLength: number;
   readonly purgeInterval: number;
@@ -293,6 +381,10 @@ export function resolveParOptions(given: ParModuleOptions): ResolvedParOptions {
     scopesSupported: [...scopesSupported],
     authorizationDetailsTypes: checkDetailsTypes(options.authorizationDetailsTypes),
     maxBodyBytes: integer(options, 'maxBodyBytes', 512 * 1024, 1024, 64 * 1024 * 1024),
+    maxParameters: integer(options, 'maxParameters', 100, 10, 10_000),
+    maxParameterNameLength: integer(options, 'maxParameterNameLength', 128, 32, 1024),
+    maxParameterLength: integer(options, 'maxParameterLength', 2048, 256, 65_536),
+    rateLimits: checkRateLimits(options.rateLimits),
     maxStateLength: integer(options, 'maxStateLength', 1024, 64, 65_536),
     maxNonceLength: integer(options, 'maxNonceLength', 512, 64, 65_536),
     purgeInterval: integer(options, 'purgeInterval', 60, 0, 86_400),
@@ -403,6 +495,88 @@ function checkInteractionUrl(url: ParModuleOptions['interactionUrl']): (uid: str
   if (url === undefined) return (uid) => `/interaction/${uid}`;
   if (typeof url !== 'function') throw new ParConfigurationError('interactionUrl', 'must be a function (uid) => string');
   return url;
+}
+
+/**
+ * Bounds of Node's HTTP server against slow and oversized requests, set by
+ * {@link applyHttpServerLimits}; times in milliseconds.
+ * @see https://nodejs.org/api/http.html#class-httpserver
+ */
+export interface HttpServerLimits {
+  /** Time to receive a request's headers (Node: 60000); beyond it, 408 and the socket is closed. @default 10000 */
+  readonly headersTimeout?: number;
+  /** Time to receive a whole request, headers and body (Node: 300000); beyond it, 408 and close. @default 30000 */
+  readonly requestTimeout?: number;
+  /**
+   * Time an idle keep-alive connection stays open after a response (Node: 5000). Behind a load
+   * balancer, make it longer than the balancer's idle timeout (e.g. 65000 behind an AWS ALB's 60 s).
+   * @default 5000
+   */
+  readonly keepAliveTimeout?: number;
+  /** How often the two timeouts above are checked (Node: 30000), so they hold to within this. @default 1000 */
+  readonly connectionsCheckingInterval?: number;
+  /** Most header lines read from a request (Node: 2000); further ones are ignored. @default 100 */
+  readonly maxHeadersCount?: number;
+  /** Largest header section, in bytes (Node: 16384); beyond it Node answers 431 before the app sees the request. @default 16384 */
+  readonly maxHeaderSize?: number;
+}
+
+/** {@link HttpServerLimits} validated, with defaults. */
+export type ResolvedHttpServerLimits = Required<HttpServerLimits>;
+
+/** Validates {@link HttpServerLimits} and fills in defaults; throws a {@link ParConfigurationError} naming the option. */
+export function resolveHttpServerLimits(given: HttpServerLimits = {}): ResolvedHttpServerLimits {
+  if (typeof given !== 'object' || given === null) throw new ParConfigurationError('httpServerLimits', 'must be an object');
+  const limits: ResolvedHttpServerLimits = {
+    headersTimeout: bounded(given.headersTimeout, 'httpServerLimits.headersTimeout', 10_000, 100, 600_000),
+    requestTimeout: bounded(given.requestTimeout, 'httpServerLimits.requestTimeout', 30_000, 100, 3_600_000),
+    keepAliveTimeout: bounded(given.keepAliveTimeout, 'httpServerLimits.keepAliveTimeout', 5000, 100, 600_000),
+    connectionsCheckingInterval: bounded(given.connectionsCheckingInterval, 'httpServerLimits.connectionsCheckingInterval', 1000, 10, 60_000),
+    maxHeadersCount: bounded(given.maxHeadersCount, 'httpServerLimits.maxHeadersCount', 100, 10, 10_000),
+    maxHeaderSize: bounded(given.maxHeaderSize, 'httpServerLimits.maxHeaderSize', 16_384, 1024, 1_048_576),
+  };
+  // Node refuses a request timeout shorter than the headers timeout.
+  if (limits.headersTimeout > limits.requestTimeout) {
+    throw new ParConfigurationError('httpServerLimits.headersTimeout', `must not exceed requestTimeout (${limits.requestTimeout})`);
+  }
+  return limits;
+}
+
+function checkRateLimits(given: ParModuleOptions['rateLimits']): ResolvedRateLimits | false {
+  if (given === false) return false;
+  if (given !== undefined && (typeof given !== 'object' || given === null)) throw new ParConfigurationError('rateLimits', 'must be false or an object');
+  const options: RateLimitsOptions = given ?? {};
+  const endpoint = (name: RateLimitedEndpoint): ResolvedRateLimits[RateLimitedEndpoint] => {
+    const limits = options[name];
+    if (limits !== undefined && (typeof limits !== 'object' || limits === null)) throw new ParConfigurationError(`rateLimits.${name}`, 'must be an object with perClient and perAddress');
+    return { perClient: rateLimit(limits?.perClient, `rateLimits.${name}.perClient`), perAddress: rateLimit(limits?.perAddress, `rateLimits.${name}.perAddress`) };
+  };
+  return {
+    pushedAuthorization: endpoint('pushedAuthorization'),
+    token: endpoint('token'),
+    syncInterval: bounded(options.syncInterval, 'rateLimits.syncInterval', 1000, 10, 60_000),
+    maxKeys: bounded(options.maxKeys, 'rateLimits.maxKeys', 100_000, 10, 10_000_000),
+  };
+}
+
+function rateLimit(given: RateLimit | false | undefined, name: string): RateLimit | undefined {
+  if (given === false) return undefined;
+  if (given === undefined) return DEFAULT_RATE_LIMIT;
+  if (typeof given !== 'object' || given === null) throw new ParConfigurationError(name, 'must be false or { limit, windowSeconds }');
+  return {
+    limit: bounded(given.limit, `${name}.limit`, undefined, 1, 1_000_000_000),
+    windowSeconds: bounded(given.windowSeconds, `${name}.windowSeconds`, undefined, 1, 86_400),
+  };
+}
+
+/** An integer option nested in an object (named by its path); required when there is no fallback. */
+function bounded(given: unknown, name: string, fallback: number | undefined, min: number, max: number): number {
+  const value = given ?? fallback;
+  if (value === undefined) throw new ParConfigurationError(name, `is required (an integer from ${min} to ${max})`);
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new ParConfigurationError(name, `must be an integer from ${min} to ${max} (got ${JSON.stringify(value)})`);
+  }
+  return value;
 }
 
 function checkRegistry(registry: ClientRegistry): ClientRegistry {

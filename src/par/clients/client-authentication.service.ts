@@ -8,8 +8,9 @@ import { ParEvents } from '../observability/par-events.service.js';
 import { parLogger } from '../observability/par-logger.js';
 import { noteClient } from '../observability/request-context.js';
 import { PAR_OPTIONS, REPLAY_STORE } from '../par.constants.js';
-import { ASSERTION_SIGNING_ALGS, type ResolvedParOptions } from '../par.options.js';
+import { ASSERTION_SIGNING_ALGS, type RateLimitedEndpoint, type ResolvedParOptions } from '../par.options.js';
 import type { ReplayStore } from '../persistence/stores.js';
+import { RateLimiter } from '../rate-limits/rate-limiter.service.js';
 import { assertionAudienceAccepted } from './assertion-audience.js';
 import type { Client, ClientAuthMethod } from './client.js';
 import { ClientsService } from './clients.service.js';
@@ -26,6 +27,8 @@ export interface AuthenticatedClient {
 /** The URL of the endpoint that received the request (a `lenient` assertion audience may name it). */
 export interface AuthenticationTarget {
   readonly endpointUrl: string;
+  /** The endpoint's per-client rate limit, counted once the client is known and before its credentials are checked. */
+  readonly rateLimit?: RateLimitedEndpoint;
 }
 
 const GENERIC_FAILURE = 'client authentication failed';
@@ -46,6 +49,7 @@ export class ClientAuthenticationService {
     @Inject(REPLAY_STORE) private readonly replay: ReplayStore,
     private readonly clients: ClientsService,
     private readonly events: ParEvents,
+    private readonly rateLimiter: RateLimiter,
   ) {}
 
   /**
@@ -95,6 +99,9 @@ export class ClientAuthenticationService {
     }
     const client = await this.clients.find(clientId);
     if (client === undefined) throw invalidClient(GENERIC_FAILURE, basic);
+    // Only registered clients are counted (an unknown client_id makes no counter), and before the
+    // credentials are checked, so that guessing a secret is limited too.
+    if (target.rateLimit !== undefined) this.rateLimiter.checkClient(target.rateLimit, client.id);
     // FAPI 2.0 §5.3.2.1-6: private_key_jwt only. A static list is checked at boot; this catches the
     // clients of a custom ClientRegistry.
     if (this.options.profile === 'fapi2' && client.authMethod !== 'private_key_jwt') {

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Request } from 'express';
+import { type Params, readFormBody } from './form.js';
 import { OAuthError } from '../errors/oauth-error.js';
 import { PAR_OPTIONS } from '../par.constants.js';
 import type { ResolvedParOptions } from '../par.options.js';
@@ -15,6 +16,12 @@ import type { ResolvedParOptions } from '../par.options.js';
 @Injectable()
 export class FormBodyReader {
   constructor(@Inject(PAR_OPTIONS) private readonly options: ResolvedParOptions) {}
+
+  /** The parameters of a form-encoded POST body, within the parameter limits; an {@link OAuthError} when it has none or breaks a limit. */
+  async params(req: Request): Promise<Params> {
+    await this.load(req);
+    return readFormBody(req, this.options);
+  }
 
   /** Sets `req.body` from the form body; an {@link OAuthError} (413, or 400) when it cannot. */
   async load(req: Request): Promise<void> {

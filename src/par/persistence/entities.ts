@@ -163,6 +163,27 @@ export class SigningKeyEntity {
   createdAt!: Date;
 }
 
+/**
+ * A rate limit counter: requests admitted for `key` (endpoint, kind, client or address) in the fixed
+ * window starting at `windowStart`, summed over the instances.
+ */
+@Entity({ name: 'par_rate_limits' })
+@Index('par_rate_limits_expires_at_idx', ['expiresAt'])
+export class RateLimitEntity {
+  @PrimaryColumn({ type: 'varchar', length: 255 })
+  key!: string;
+
+  @PrimaryColumn({ name: 'window_start', type: 'timestamptz' })
+  windowStart!: Date;
+
+  @Column({ type: 'integer' })
+  count!: number;
+
+  /** End of the window: the row is purged after it. */
+  @Column({ name: 'expires_at', type: 'timestamptz' })
+  expiresAt!: Date;
+}
+
 /** Every entity ParModule needs; add them to your TypeORM DataSource. */
 export const PAR_ENTITIES = [
   PushedRequestEntity,
@@ -172,4 +193,5 @@ export const PAR_ENTITIES = [
   RevocationEntity,
   SigningKeyEntity,
   UsedJtiEntity,
+  RateLimitEntity,
 ] as const;

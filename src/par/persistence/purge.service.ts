@@ -4,6 +4,7 @@ import { parLogger } from '../observability/par-logger.js';
 import { AUTHORIZATION_CODE_STORE, PAR_OPTIONS, PUSHED_REQUEST_STORE, REPLAY_STORE } from '../par.constants.js';
 import type { ResolvedParOptions } from '../par.options.js';
 import type { AuthorizationCodeStore, PushedRequestStore, ReplayStore } from './stores.js';
+import { TypeOrmRateLimitStore } from '../rate-limits/rate-limit.store.js';
 import { TokenStore } from './token-stores.js';
 
 /** Rows deleted per statement: small batches keep locks short on a busy table. */
@@ -32,6 +33,7 @@ export class PurgeService implements OnModuleInit, BeforeApplicationShutdown {
     @Inject(REPLAY_STORE) private readonly replay: ReplayStore,
     @Inject(AUTHORIZATION_CODE_STORE) private readonly codes: AuthorizationCodeStore,
     private readonly tokens: TokenStore,
+    private readonly rateLimits: TypeOrmRateLimitStore,
   ) {}
 
   onModuleInit(): void {
@@ -56,6 +58,7 @@ export class PurgeService implements OnModuleInit, BeforeApplicationShutdown {
       deleted += await drain((limit) => this.codes.purgeExpired(new Date(now - GRACE_MS), limit));
       deleted += await drain((limit) => this.replay.purgeExpired(new Date(now), limit));
       deleted += await drain((limit) => this.tokens.purgeExpired(new Date(now), limit));
+      deleted += await drain((limit) => this.rateLimits.purgeExpired(new Date(now), limit));
     })().catch((error: unknown) => {
       // A fault's code or the error's name, not its message (which may quote statement parameters).
       const reason = describeDatabaseFault(error) ?? (error instanceof Error ? error.name : typeof error);

@@ -107,7 +107,7 @@ export class ProtectedResourceService {
     let fromForm: string | undefined;
     if (allowFormToken && req.method === 'POST' && req.is('application/x-www-form-urlencoded')) {
       try {
-        fromForm = optional(readFormBody(req), 'access_token');
+        fromForm = optional(readFormBody(req, this.options), 'access_token');
       } catch (error) {
         if (error instanceof OAuthError) throw this.refuse('Bearer', 400, 'invalid_request', error.description);
         throw error;

@@ -29,12 +29,12 @@ export class AuthorizationController {
 
   @Get(ENDPOINT_PATHS.authorization)
   async get(@Req() req: Request, @Res() res: Response): Promise<void> {
-    await inRequest(req, res, () => this.handle(req, res, () => readQuery(req)));
+    await inRequest(req, res, () => this.handle(req, res, () => readQuery(req, this.options)));
   }
 
   @Post(ENDPOINT_PATHS.authorization)
   async post(@Req() req: Request, @Res() res: Response): Promise<void> {
-    await inRequest(req, res, () => this.handle(req, res, () => readFormBody(req)));
+    await inRequest(req, res, () => this.handle(req, res, () => readFormBody(req, this.options)));
   }
 
   private async handle(req: Request, res: Response, read: () => Params): Promise<void> {

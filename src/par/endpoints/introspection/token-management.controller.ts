@@ -1,6 +1,5 @@
 import { All, Controller, Post, Req, Res, UseFilters } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { readFormBody } from '../../common/form.js';
 import { FormBodyReader } from '../../common/form-body.reader.js';
 import { OAuthError } from '../../errors/oauth-error.js';
 import { answerOAuth, NO_STORE_HEADERS, OAuthExceptionFilter, sendOAuthError, sendOAuthJson } from '../../errors/oauth-exception.filter.js';
@@ -23,8 +22,7 @@ export class TokenManagementController {
   async introspect(@Req() req: Request, @Res() res: Response): Promise<void> {
     await inRequest(req, res, () =>
       answerOAuth(res, async () => {
-        await this.forms.load(req);
-        sendOAuthJson(res, 200, await this.introspection.introspect(req, readFormBody(req)));
+        sendOAuthJson(res, 200, await this.introspection.introspect(req, await this.forms.params(req)));
       }),
     );
   }
@@ -34,8 +32,7 @@ export class TokenManagementController {
   async revoke(@Req() req: Request, @Res() res: Response): Promise<void> {
     await inRequest(req, res, () =>
       answerOAuth(res, async () => {
-        await this.forms.load(req);
-        await this.revocation.revoke(req, readFormBody(req));
+        await this.revocation.revoke(req, await this.forms.params(req));
         res.status(200).set(NO_STORE_HEADERS).end();
       }),
     );

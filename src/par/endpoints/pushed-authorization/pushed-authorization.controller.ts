@@ -1,6 +1,5 @@
 import { All, Controller, Post, Req, Res, UseFilters } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { readFormBody } from '../../common/form.js';
 import { FormBodyReader } from '../../common/form-body.reader.js';
 import { OAuthError } from '../../errors/oauth-error.js';
 import { answerOAuth, OAuthExceptionFilter, sendOAuthError, sendOAuthJson } from '../../errors/oauth-exception.filter.js';
@@ -24,8 +23,7 @@ export class PushedAuthorizationController {
   async push(@Req() req: Request, @Res() res: Response): Promise<void> {
     await inRequest(req, res, () =>
       answerOAuth(res, async () => {
-        await this.forms.load(req);
-        sendOAuthJson(res, 201, await this.service.push(req, readFormBody(req)));
+        sendOAuthJson(res, 201, await this.service.push(req, await this.forms.params(req)));
       }),
     );
   }

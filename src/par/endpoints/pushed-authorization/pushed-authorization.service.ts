@@ -14,6 +14,7 @@ import { randomToken, sha256 } from '../../common/secrets.js';
 import { ENDPOINT_PATHS, PAR_OPTIONS, PUSHED_REQUEST_STORE, REPLAY_STORE } from '../../par.constants.js';
 import type { ResolvedParOptions } from '../../par.options.js';
 import type { PushedRequestStore, ReplayStore } from '../../persistence/stores.js';
+import { RateLimiter } from '../../rate-limits/rate-limiter.service.js';
 import { rejectRequestUri } from './reject-request-uri.js';
 
 /** RFC 9126 §2.2: the registered URN prefix of request_uri values. */
@@ -40,13 +41,16 @@ export class PushedAuthorizationService {
     private readonly clientAuthentication: ClientAuthenticationService,
     private readonly dpop: DpopService,
     private readonly events: ParEvents,
+    private readonly rateLimiter: RateLimiter,
   ) {
     this.endpointUrl = `${options.issuer}${ENDPOINT_PATHS.pushedAuthorization}`;
   }
 
   async push(req: Request, params: Params): Promise<PushedAuthorizationResponse> {
+    // 0. §2.3: rate limits, per address here, per client once the client_id names a registered client.
+    this.rateLimiter.checkAddress('pushedAuthorization', req);
     // 1. Authenticate the client as at the token endpoint.
-    const { client, method } = await this.clientAuthentication.authenticate(req, params, { endpointUrl: this.endpointUrl });
+    const { client, method } = await this.clientAuthentication.authenticate(req, params, { endpointUrl: this.endpointUrl, rateLimit: 'pushedAuthorization' });
     // 2. Reject request_uri.
     rejectRequestUri(params);
     // 3. A request object (§3): verified, and then its claims are the only parameters; required by policy.

@@ -10,6 +10,7 @@ import { AuthorizationCodeGrant } from './grants/authorization-code.grant.js';
 import { ClientCredentialsGrant } from './grants/client-credentials.grant.js';
 import type { GrantHandler } from './grants/grant-handler.js';
 import { RefreshTokenGrant } from './grants/refresh-token.grant.js';
+import { RateLimiter } from '../../rate-limits/rate-limiter.service.js';
 import type { TokenResponse } from './token-response.js';
 
 /**
@@ -29,6 +30,7 @@ export class TokenEndpointService {
     authorizationCode: AuthorizationCodeGrant,
     refreshToken: RefreshTokenGrant,
     clientCredentials: ClientCredentialsGrant,
+    private readonly rateLimiter: RateLimiter,
   ) {
     this.handlers = new Map([authorizationCode, refreshToken, clientCredentials].map((handler) => [handler.grantType, handler]));
     this.endpointUrl = `${options.issuer}${ENDPOINT_PATHS.token}`;
@@ -36,7 +38,8 @@ export class TokenEndpointService {
   }
 
   async exchange(req: Request, params: Params): Promise<TokenResponse> {
-    const authenticated = await this.clientAuthentication.authenticate(req, params, { endpointUrl: this.endpointUrl });
+    this.rateLimiter.checkAddress('token', req);
+    const authenticated = await this.clientAuthentication.authenticate(req, params, { endpointUrl: this.endpointUrl, rateLimit: 'token' });
     const grantType = required(params, 'grant_type');
     const handler = this.handlers.get(grantType);
     if (handler === undefined) throw new OAuthError('unsupported_grant_type', `grant_type ${grantType.slice(0, 64)} is not supported`);
