@@ -14,4 +14,11 @@ describe('readDemoConfig rate limits', () => {
     expect(readDemoConfig({ RATE_LIMIT_PER_MINUTE: 'off' }).par.rateLimits).toBe(false);
     expect(() => readDemoConfig({ RATE_LIMIT_PER_MINUTE: 'lots' })).toThrow('RATE_LIMIT_PER_MINUTE must be an integer (got "lots")');
   });
+
+  it('sets the limits out of reach under BENCH_AUTO_APPROVE=1 unless RATE_LIMIT_PER_MINUTE says otherwise', () => {
+    const each = (limit: number) => ({ perClient: { limit, windowSeconds: 60 }, perAddress: { limit, windowSeconds: 60 } });
+    expect(readDemoConfig({ BENCH_AUTO_APPROVE: '1' }).par.rateLimits).toEqual({ pushedAuthorization: each(100_000_000), token: each(100_000_000) });
+    expect(readDemoConfig({ BENCH_AUTO_APPROVE: '1', RATE_LIMIT_PER_MINUTE: '50' }).par.rateLimits).toEqual({ pushedAuthorization: each(50), token: each(50) });
+    expect(readDemoConfig({ BENCH_AUTO_APPROVE: '1', RATE_LIMIT_PER_MINUTE: 'off' }).par.rateLimits).toBe(false);
+  });
 });

@@ -60,11 +60,15 @@ function logLevelsFrom(raw: string | undefined): LogLevel[] {
 
 /**
  * RATE_LIMIT_PER_MINUTE: every per-client and per-address limit of /par and /token, per 60 s window;
- * `off` turns the rate limits off (to measure what they cost).
+ * `off` turns the rate limits off (to measure what they cost). With BENCH_AUTO_APPROVE=1 and no
+ * RATE_LIMIT_PER_MINUTE the limits are set out of reach (10^8), so that a benchmark from one address
+ * measures the limiter without being refused by it.
  */
+const BENCH_RATE_LIMIT = 100_000_000;
+
 function rateLimits(env: NodeJS.ProcessEnv): Pick<ParModuleOptions, 'rateLimits'> {
   if (env.RATE_LIMIT_PER_MINUTE === 'off') return { rateLimits: false };
-  const limit = numberVar(env, 'RATE_LIMIT_PER_MINUTE');
+  const limit = numberVar(env, 'RATE_LIMIT_PER_MINUTE') ?? (env.BENCH_AUTO_APPROVE === '1' ? BENCH_RATE_LIMIT : undefined);
   if (limit === undefined) return {};
   const each = { perClient: { limit, windowSeconds: 60 }, perAddress: { limit, windowSeconds: 60 } };
   return { rateLimits: { pushedAuthorization: each, token: each } };
