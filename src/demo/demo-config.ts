@@ -39,6 +39,7 @@ export function readDemoConfig(env: NodeJS.ProcessEnv = process.env): DemoConfig
       ...optionalNumber(env, 'REQUEST_URI_TTL', 'requestUriTtl'),
       ...optionalNumber(env, 'CODE_TTL', 'codeTtl'),
       ...optionalNumber(env, 'ACCESS_TOKEN_TTL', 'accessTokenTtl'),
+      ...optionalNumber(env, 'PURGE_INTERVAL', 'purgeInterval'),
     },
   };
 }
