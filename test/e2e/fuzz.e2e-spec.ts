@@ -1,7 +1,10 @@
 import { Agent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
+import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BASIC_CLIENT, ODD_ID_CLIENT, POST_CLIENT, PUBLIC_CLIENT } from '../fixtures/clients.js';
+import { BASIC_CLIENT, type JwtClientFixture, makeJwtClient, ODD_ID_CLIENT, POST_CLIENT, PUBLIC_CLIENT } from '../fixtures/clients.js';
+import type { ClientMetadata } from '../../src/par/index.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { authorizationParams, basicAuth, pkcePair } from '../support/oauth.js';
@@ -15,8 +18,9 @@ import { authorize, obtainTokens, type TestClient } from '../support/tokens.js';
  * that the deep validation paths are reached. Every answer must be below 500 and, when it is JSON, an
  * RFC 6749 §5.2 error (or a legitimate success).
  *
- * Reproduce a failure with the seed and path fast-check prints: FUZZ_SEED=… FUZZ_PATH=… ; hunt longer
- * with FUZZ_RUNS=5000.
+ * Hunt longer with FUZZ_RUNS=5000 (FUZZ_STATS=1 prints how often each answer came). Replay a failure
+ * with the seed and path fast-check prints, for that one property:
+ *   FUZZ_SEED=… FUZZ_PATH=… npx vitest run --config test/vitest.config.ts test/e2e/fuzz.e2e-spec.ts -t '<its name>'
  */
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 120);
@@ -29,12 +33,15 @@ const FUZZ_PARAMETERS: fc.Parameters<unknown> = {
 const TIMEOUT_MS = 60_000 + RUNS * 400;
 
 const MAX_BODY_BYTES = 4096;
+/** A client_secret_basic client that signs request objects (RFC 9101) with its registered key. */
+const JAR_SECRET = 'jar-client-secret-0123456789abcdef01234567';
+const JAR_REDIRECT = 'https://jwt.example.org/cb';
 const ALL_GRANTS = ['authorization_code', 'refresh_token', 'client_credentials'];
 const BASIC = { ...BASIC_CLIENT, grant_types: ALL_GRANTS };
 const PUBLIC = { ...PUBLIC_CLIENT, scope: 'openid profile offline_access', grant_types: ALL_GRANTS };
-const CLIENTS: readonly TestClient[] = [BASIC, POST_CLIENT, PUBLIC, ODD_ID_CLIENT];
+const CLIENTS: readonly TestClient[] = [BASIC, POST_CLIENT, PUBLIC, ODD_ID_CLIENT, { client_id: 'jar-client', client_secret: JAR_SECRET, redirect_uris: [JAR_REDIRECT] }];
 const REDIRECT_URIS = CLIENTS.flatMap((c) => c.redirect_uris ?? []);
-const SECRETS = [BASIC_CLIENT.client_secret, POST_CLIENT.client_secret, ODD_ID_CLIENT.client_secret];
+const SECRETS = [BASIC_CLIENT.client_secret, POST_CLIENT.client_secret, ODD_ID_CLIENT.client_secret, JAR_SECRET];
 
 /** Every code ParModule may answer with (OAuthErrorCode). */
 const RFC_ERROR_CODES = new Set([
@@ -181,6 +188,12 @@ const authorizationHeader: fc.Arbitrary<string | undefined> = fc.oneof(
   headerText.map((s) => `Basic ${s}`),
   fc.constantFrom('Basic', 'Basic ', 'basic YmFzaWMtY2xpZW50Og==', 'Bearer', 'DPoP', 'Bearer a.b.c', 'DPoP a.b.c', 'Basic =', 'Basic ====', 'Digest x'),
   headerText,
+);
+/** A DPoP header: mostly none, else something that is not a valid proof. */
+const dpopHeader: fc.Arbitrary<string | undefined> = fc.oneof(
+  { weight: 6, arbitrary: fc.constant(undefined) },
+  { weight: 1, arbitrary: fc.constantFrom('a.b.c', 'eyJhbGciOiJub25lIn0.e30.', 'eyJ0eXAiOiJkcG9wK2p3dCIsImFsZyI6IkVTMjU2In0.e30.AAAA', '', '....') },
+  { weight: 1, arbitrary: headerText },
 );
 const acceptHeader = fc.constantFrom(undefined, 'text/html', 'application/json', '*/*', 'text/html,application/xhtml+xml,*/*;q=0.8', 'image/png', '');
 
@@ -394,6 +407,7 @@ interface Shape {
   contentType: string | undefined;
   authorization: string | undefined;
   accept: string | undefined;
+  dpop: string | undefined;
   spaceAsPlus: boolean;
   /** Which app: ParModule's own body parser, or the host's (Nest's default urlencoded + json parsers). */
   hostParser: boolean;
@@ -402,19 +416,23 @@ const shape: fc.Arbitrary<Shape> = fc.record({
   contentType,
   authorization: authorizationHeader,
   accept: acceptHeader,
+  dpop: dpopHeader,
   spaceAsPlus: fc.boolean(),
   hostParser: fc.boolean(),
 });
 
 describe('fuzzing the parameter parsing of /par, /authorize and /token: never a 5xx, always an RFC 6749 §5.2 error', () => {
   let db: TestDatabase;
+  let jar: JwtClientFixture;
   let own: TestApp;
   let host: TestApp;
   const app = (s: Shape): TestApp => (s.hostParser ? host : own);
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    const par = { clients: [BASIC, POST_CLIENT, PUBLIC, ODD_ID_CLIENT], maxBodyBytes: MAX_BODY_BYTES };
+    jar = await makeJwtClient('jar-client');
+    const jarClient: ClientMetadata = { ...jar.metadata, token_endpoint_auth_method: 'client_secret_basic', client_secret: JAR_SECRET };
+    const par = { clients: [BASIC, POST_CLIENT, PUBLIC, ODD_ID_CLIENT, jarClient], maxBodyBytes: MAX_BODY_BYTES };
     own = await createTestApp({ database: db, par });
     host = await createTestApp({ database: db, par, hostBodyParser: true });
   });
@@ -429,7 +447,7 @@ describe('fuzzing the parameter parsing of /par, /authorize and /token: never a 
   async function post(s: Shape, endpoint: Sent['endpoint'], pairs: readonly Pair[], authorization = s.authorization, contentTypeHeader = s.contentType): Promise<void> {
     const t = app(s);
     const body = serialize(pairs, 'body', s.spaceAsPlus);
-    const res = await send(t, 'POST', endpoint, { 'Content-Type': contentTypeHeader, Authorization: authorization, Accept: s.accept }, body);
+    const res = await send(t, 'POST', endpoint, { 'Content-Type': contentTypeHeader, Authorization: authorization, Accept: s.accept, DPoP: s.dpop }, body);
     const hostParserRejects = s.hostParser && hostBodyParserRejects(contentTypeHeader, body);
     expectWellFormedAnswer({ endpoint, method: 'POST', wire: body, authorization, accept: s.accept, hostParserRejects }, res, t.issuer);
   }
@@ -477,6 +495,43 @@ describe('fuzzing the parameter parsing of /par, /authorize and /token: never a 
           const auth = credentials(client);
           const pairs = mutate([...auth.pairs, ...toPairs(authorizationParams(client.redirect_uris?.[0] ?? ''))], changes);
           await post(s, '/par', pairs, keep ? auth.authorization : s.authorization, keep ? 'application/x-www-form-urlencoded' : s.contentType);
+        }),
+        FUZZ_PARAMETERS,
+      );
+    },
+    TIMEOUT_MS,
+  );
+
+  it(
+    'POST /par with a signed request object whose claims have arbitrary JSON values',
+    async () => {
+      const claimNames = [...KNOWN_NAMES.filter((n) => !['request', 'request_uri', 'client_secret'].includes(n)), 'iss', 'aud', 'exp', 'nbf', 'iat', 'jti'];
+      const claimChange = fc.oneof(
+        fc.record({ name: fc.constantFrom(...claimNames), value: fc.jsonValue({ maxDepth: 3 }) }),
+        fc.record({ name: fc.constantFrom(...claimNames), value: fc.oneof(anyText, jsonText) }),
+        fc.record({ name: fc.constantFrom(...claimNames), value: fc.constant(undefined) }),
+      );
+      await fc.assert(
+        fc.asyncProperty(shape, fc.array(claimChange, { minLength: 1, maxLength: 3 }), fc.boolean(), async (s, changes, withOuterClientId) => {
+          const t = app(s);
+          const now = Math.floor(Date.now() / 1000);
+          const claims: Record<string, unknown> = {
+            ...authorizationParams(JAR_REDIRECT),
+            iss: jar.metadata.client_id,
+            aud: t.issuer,
+            client_id: jar.metadata.client_id,
+            iat: now,
+            nbf: now,
+            exp: now + 60,
+            jti: randomUUID(),
+          };
+          for (const { name: claim, value: v } of changes) {
+            if (v === undefined) delete claims[claim];
+            else claims[claim] = v;
+          }
+          const jwt = await new SignJWT(claims).setProtectedHeader({ alg: jar.alg, kid: jar.kid, typ: 'oauth-authz-req+jwt' }).sign(jar.privateKey);
+          const pairs = toPairs({ request: jwt, ...(withOuterClientId && { client_id: jar.metadata.client_id }) });
+          await post({ ...s, dpop: undefined }, '/par', pairs, basicAuth(jar.metadata.client_id, JAR_SECRET), 'application/x-www-form-urlencoded');
         }),
         FUZZ_PARAMETERS,
       );
