@@ -267,11 +267,12 @@ interface RawResponse {
 
 const agent = new Agent({ keepAlive: true, maxSockets: 4 });
 
-function send(t: TestApp, method: 'GET' | 'POST', path: string, headers: Record<string, string | undefined>, body?: string): Promise<RawResponse> {
+/** `chunked`: no Content-Length, the body in several chunks (Transfer-Encoding: chunked). */
+function send(t: TestApp, method: 'GET' | 'POST', path: string, headers: Record<string, string | undefined>, body?: string, chunked = false): Promise<RawResponse> {
   const url = new URL(t.issuer);
   const payload = body === undefined ? undefined : Buffer.from(body, 'utf8');
   const defined = Object.fromEntries(Object.entries(headers).filter((e): e is [string, string] => e[1] !== undefined));
-  if (payload !== undefined) defined['Content-Length'] = String(payload.length);
+  if (payload !== undefined && !chunked) defined['Content-Length'] = String(payload.length);
   return new Promise((resolve, reject) => {
     const req = httpRequest({ host: url.hostname, port: url.port, method, path, headers: defined, agent, timeout: 10_000 }, (res) => {
       const chunks: Buffer[] = [];
@@ -281,7 +282,10 @@ function send(t: TestApp, method: 'GET' | 'POST', path: string, headers: Record<
     });
     req.on('timeout', () => req.destroy(new Error(`no answer to ${method} ${path.slice(0, 80)} within 10 s`)));
     req.on('error', reject);
-    req.end(payload);
+    if (payload !== undefined && chunked) {
+      for (let at = 0; at < payload.length; at += 1000) req.write(payload.subarray(at, at + 1000));
+      req.end();
+    } else req.end(payload);
   });
 }
 
@@ -385,12 +389,14 @@ function expectWellFormedAnswer(sent: Sent, res: RawResponse, issuer: string): v
 
 /**
  * Bodies that Nest's default parsers (express.json, express.urlencoded), mounted globally by the host,
- * refuse before routing: a charset other than UTF-8 (415) or JSON that does not parse (400). Their
- * answer is the host's, which ParModule cannot and must not reshape (it installs no global handler).
+ * refuse before routing: a charset other than UTF-8 (415), a Content-Encoding they cannot or fail to
+ * decode (415, 400), or JSON that does not parse (400). Their answer is the host's, which ParModule
+ * cannot and must not reshape (it installs no global handler).
  */
-function hostBodyParserRejects(contentTypeHeader: string | undefined, body: string): boolean {
+function hostBodyParserRejects(contentTypeHeader: string | undefined, contentEncoding: string | undefined, body: string): boolean {
   const [media = '', ...parameters] = (contentTypeHeader ?? '').toLowerCase().split(';').map((p) => p.trim());
   if (media !== 'application/json' && media !== 'application/x-www-form-urlencoded') return false;
+  if (contentEncoding !== undefined && contentEncoding !== 'identity') return true;
   const charset = parameters.find((p) => p.startsWith('charset='))?.slice('charset='.length);
   if (charset !== undefined && charset !== 'utf-8') return true;
   if (media !== 'application/json') return false;
@@ -410,6 +416,8 @@ interface Shape {
   authorization: string | undefined;
   accept: string | undefined;
   dpop: string | undefined;
+  contentEncoding: string | undefined;
+  chunked: boolean;
   spaceAsPlus: boolean;
   /** Which app: ParModule's own body parser, or the host's (Nest's default urlencoded + json parsers). */
   hostParser: boolean;
@@ -419,6 +427,8 @@ const shape: fc.Arbitrary<Shape> = fc.record({
   authorization: authorizationHeader,
   accept: acceptHeader,
   dpop: dpopHeader,
+  contentEncoding: fc.oneof({ weight: 8, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.constantFrom('gzip', 'deflate', 'br', 'identity', 'x-unknown', '') }),
+  chunked: fc.oneof({ weight: 4, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
   spaceAsPlus: fc.boolean(),
   hostParser: fc.boolean(),
 });
@@ -458,8 +468,9 @@ describe('fuzzing the parameter parsing of /par, /authorize and /token: never a 
     const contentTypeHeader = own ? 'application/x-www-form-urlencoded' : s.contentType;
     const dpop = own ? undefined : s.dpop;
     const body = serialize(pairs, 'body', s.spaceAsPlus);
-    const res = await send(t, 'POST', endpoint, { 'Content-Type': contentTypeHeader, Authorization: authorization, Accept: s.accept, DPoP: dpop }, body);
-    const hostParserRejects = s.hostParser && hostBodyParserRejects(contentTypeHeader, body);
+    const contentEncoding = own ? undefined : s.contentEncoding;
+    const res = await send(t, 'POST', endpoint, { 'Content-Type': contentTypeHeader, 'Content-Encoding': contentEncoding, Authorization: authorization, Accept: s.accept, DPoP: dpop }, body, s.chunked);
+    const hostParserRejects = s.hostParser && hostBodyParserRejects(contentTypeHeader, contentEncoding, body);
     expectWellFormedAnswer({ endpoint, method: 'POST', wire: body, authorization, accept: s.accept, hostParserRejects }, res, t.issuer);
   }
 
