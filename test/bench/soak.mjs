@@ -224,7 +224,7 @@ async function soak() {
   console.log(`\n- RSS: ${mib(booted.rssBytes)} MiB after boot, ${mib(summary.rss_bytes_start)} MiB after ${warmup} s of warm-up, ${mib(summary.rss_bytes_end)} MiB at the end: growth ${rssGrowth} % (goal < 10 %); ${rssGrowthAfterFirst} % since the end of the first interval (${mib(rssFirst)} MiB)`);
   console.log(`- p99 per interval: ${p99s.join(', ')} ms; spread (max - min) / min = ${p99Spread} %; first → last ${pctChange(p99s[0], p99s.at(-1))} %`);
   console.log(`- par_interaction (deleted when its login finishes): at most ${maxInteractions} rows seen, for ${concurrency} concurrent flows: ${maxInteractions <= concurrency * 2 ? 'bounded' : 'NOT bounded'}`);
-  console.log(`- rows past retention, which only the purge deletes: ${purgeableStart} seeded at the start (their interactions go with their requests) (${JSON.stringify(seeded)}), ${purgeableLeft} left at the end: ${purgeableLeft === 0 ? 'the purge kept up' : 'NOT drained'}`);
+  console.log(`- rows past retention, which only the purge deletes: ${purgeableStart} at the start (seeded: ${JSON.stringify(seeded)}; the interactions go with their requests), ${purgeableLeft} left at the end: ${purgeableLeft === 0 ? 'the purge kept up' : 'NOT drained'}`);
   console.log(
     `- par_pushed_request (${live('par_pushed_request')} live rows) and par_authorization_code (${live('par_authorization_code')}) keep one row per flow ` +
       `(${summary.ops} flows measured, plus warm-up) until 1 h past their expiry (60 s): they grow for the whole of a 5-minute soak and level off ` +
