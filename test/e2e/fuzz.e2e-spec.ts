@@ -1,4 +1,5 @@
 import { Agent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { parse as parseQueryString } from 'node:querystring';
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { SignJWT } from 'jose';
@@ -350,7 +351,10 @@ function expectWellFormedAnswer(sent: Sent, res: RawResponse, issuer: string): v
       return;
     }
     const target = new URL(location);
-    expect(REDIRECT_URIS, what).toContain(`${target.origin}${target.pathname}`);
+    // Only to a redirect_uri registered for the client the request named (as the server's parser reads it).
+    const named = sent.method === 'GET' ? parseQueryString(sent.wire).client_id : new URLSearchParams(sent.wire).getAll('client_id');
+    const client = CLIENTS.find((c) => (Array.isArray(named) ? named.length === 1 && named[0] === c.client_id : named === c.client_id));
+    expect(client?.redirect_uris ?? REDIRECT_URIS, what).toContain(`${target.origin}${target.pathname}`);
     expect(target.searchParams.get('iss'), what).toBe(issuer);
     expect(RFC_ERROR_CODES.has(target.searchParams.get('error') ?? ''), what).toBe(true);
     return;
