@@ -465,14 +465,14 @@ describe('fuzzing the parameter parsing of /par, /authorize and /token: never a 
     await db?.drop();
   });
 
-  /** POSTs `pairs` with the shape's headers, or with a client's own (`own`: its Authorization, the form type, no DPoP). */
-  async function post(s: Shape, endpoint: Sent['endpoint'], pairs: readonly Pair[], own?: { authorization: string | undefined }): Promise<void> {
+  /** POSTs `pairs` with the shape's headers, or `asClient` would (its Authorization, the form type, no DPoP). */
+  async function post(s: Shape, endpoint: Sent['endpoint'], pairs: readonly Pair[], asClient?: { authorization: string | undefined }): Promise<void> {
     const t = app(s);
-    const authorization = own ? own.authorization : s.authorization;
-    const contentTypeHeader = own ? 'application/x-www-form-urlencoded' : s.contentType;
-    const dpop = own ? undefined : s.dpop;
+    const authorization = asClient ? asClient.authorization : s.authorization;
+    const contentTypeHeader = asClient ? 'application/x-www-form-urlencoded' : s.contentType;
+    const dpop = asClient ? undefined : s.dpop;
     const body = serialize(pairs, 'body', s.spaceAsPlus);
-    const contentEncoding = own ? undefined : s.contentEncoding;
+    const contentEncoding = asClient ? undefined : s.contentEncoding;
     const res = await send(t, 'POST', endpoint, { 'Content-Type': contentTypeHeader, 'Content-Encoding': contentEncoding, Authorization: authorization, Accept: s.accept, DPoP: dpop }, body, s.chunked);
     const hostParserRejects = s.hostParser && hostBodyParserRejects(contentTypeHeader, contentEncoding, body);
     expectWellFormedAnswer({ endpoint, method: 'POST', wire: body, authorization, accept: s.accept, hostParserRejects }, res, t.issuer);
