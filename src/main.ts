@@ -54,7 +54,8 @@ async function main(): Promise<void> {
 
 /**
  * Benchmarks only: counts requests and exposes `GET /__bench/stats` (process CPU, requests, SQL
- * statements), the figures the flow driver reports per flow. Health probes count in neither.
+ * statements, resident set size), the figures the flow driver reports per flow and the soak per minute.
+ * Health probes count in neither.
  */
 function mountBenchStats(app: NestExpressApplication): void {
   let requests = 0;
@@ -64,7 +65,7 @@ function mountBenchStats(app: NestExpressApplication): void {
   });
   app.use('/__bench/stats', (_req: unknown, res: { json(body: unknown): void }) => {
     const cpu = process.cpuUsage();
-    res.json({ cpuUserUs: cpu.user, cpuSystemUs: cpu.system, requests, sqlStatements: sqlStatementCount() });
+    res.json({ cpuUserUs: cpu.user, cpuSystemUs: cpu.system, requests, sqlStatements: sqlStatementCount(), rssBytes: process.memoryUsage.rss() });
   });
 }
 

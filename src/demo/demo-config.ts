@@ -44,6 +44,7 @@ export function readDemoConfig(env: NodeJS.ProcessEnv = process.env): DemoConfig
       ...optionalNumber(env, 'CODE_TTL', 'codeTtl'),
       ...optionalNumber(env, 'ACCESS_TOKEN_TTL', 'accessTokenTtl'),
       ...rateLimits(env),
+      ...optionalNumber(env, 'PURGE_INTERVAL', 'purgeInterval'),
     },
   };
 }

@@ -239,6 +239,18 @@ describe('GET /authorize with a pushed request (RFC 9126 §4)', () => {
     // Before, they are answered directly.
     expectOAuthError(await request(t.server).get('/authorize').query({ ...params, redirect_uri: 'https://evil.example/cb' }), 400, 'invalid_request', 'redirect_uri is not registered');
   });
+
+  it('redirects invalid_request for NUL in a plain request, which could not be stored', async () => {
+    const params = { ...authorizationParams(REDIRECT, { state: 'plain', nonce: 'n\u0000' }), client_id: BASIC_CLIENT.client_id };
+    const res = await request(t.server).get('/authorize').query(params);
+    expect(res.status).toBe(303);
+    expect(queryOf(res.headers.location as string)).toEqual({
+      error: 'invalid_request',
+      error_description: 'nonce must not contain NUL (U+0000) or unpaired surrogate characters',
+      state: 'plain',
+      iss: t.issuer,
+    });
+  });
 });
 
 describe('GET /authorize when PAR is required (RFC 9126 §5, §6)', () => {

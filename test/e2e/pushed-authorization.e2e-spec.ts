@@ -158,6 +158,25 @@ describe('POST /par (RFC 9126 §2)', () => {
     expectOAuthError(await push(authorizationParams(REDIRECT, { nonce: 'n'.repeat(513) })), 400, 'invalid_request', 'nonce must not be longer than 512');
   });
 
+  it('refuses NUL and unpaired surrogates in any parameter, JSON escapes included, with invalid_request (PostgreSQL cannot store them)', async () => {
+    const bad: Array<[string, string]> = [
+      ['state', 'a\u0000b'],
+      ['nonce', '\u0000'],
+      ['login_hint', 'alice\u0000'],
+      ['ui_locales', 'en\u0000'],
+      ['acr_values', '\u0000'],
+      ['resource', 'https://api.example.org/\u0000'],
+      ['claims', '{"userinfo":{"name":{"value":"a\\u0000"}}}'],
+      ['claims', '{"userinfo":{"\\ud800":null}}'],
+      ['claims', '{"id_token":{"acr":{"values":["\\udc00x"]}}}'],
+    ];
+    for (const [name, value] of bad) {
+      expectOAuthError(await push(authorizationParams(REDIRECT, { [name]: value })), 400, 'invalid_request', `${name} must not contain NUL (U+0000) or unpaired surrogate characters`);
+    }
+    // A surrogate pair is a character like any other.
+    expect((await push(authorizationParams(REDIRECT, { state: '\u{1F4A9}', claims: '{"userinfo":{"name":{"value":"\\ud83d\\udca9"}}}' }))).status).toBe(201);
+  });
+
   it('validates OIDC prompt, max_age and response_mode', async () => {
     expectOAuthError(await push(authorizationParams(REDIRECT, { prompt: 'none login' })), 400, 'invalid_request', 'prompt=none must not be combined');
     expectOAuthError(await push(authorizationParams(REDIRECT, { prompt: 'sometimes' })), 400, 'invalid_request', 'prompt has an unsupported value');

@@ -8,6 +8,7 @@ import { checkRedirectUri } from './check-redirect-uri.js';
 import { checkResource } from './check-resource.js';
 import { checkResponseType } from './check-response-type.js';
 import { checkScope } from './check-scope.js';
+import { checkStorableText } from './check-storable-text.js';
 import { checkStateAndNonce } from './check-state-nonce.js';
 
 /**
@@ -30,7 +31,7 @@ export function validateAfterRedirectUri(params: Params, context: CheckContext, 
   const resource = checkResource(params);
   const authorizationDetails = checkAuthorizationDetails(params, context);
   const claims = checkClaims(params);
-  return {
+  const request: AuthorizationRequest = {
     client_id: context.client.id,
     response_type,
     redirect_uri,
@@ -42,4 +43,6 @@ export function validateAfterRedirectUri(params: Params, context: CheckContext, 
     ...authorizationDetails,
     ...claims,
   };
+  checkStorableText(request);
+  return request;
 }
