@@ -41,10 +41,12 @@ export function readDemoConfig(env: NodeJS.ProcessEnv = process.env): DemoConfig
       findAccountClaims: findDemoAccountClaims,
       identityAssurance: DEMO_IDENTITY_ASSURANCE,
       ...optionalNumber(env, 'REQUEST_URI_TTL', 'requestUriTtl'),
+      ...optionalNumber(env, 'INTERACTION_TTL', 'interactionTtl'),
       ...optionalNumber(env, 'CODE_TTL', 'codeTtl'),
       ...optionalNumber(env, 'ACCESS_TOKEN_TTL', 'accessTokenTtl'),
       ...rateLimits(env),
       ...optionalNumber(env, 'PURGE_INTERVAL', 'purgeInterval'),
+      ...optionalNumber(env, 'PURGE_GRACE', 'purgeGrace'),
     },
   };
 }

@@ -74,6 +74,7 @@ describe('resolveParOptions', () => {
         maxKeys: 100_000,
       },
       purgeInterval: 60,
+      purgeGrace: 3600,
       shutdownTimeout: 10,
     });
     expect(resolved.clock).toBe(systemClock);
@@ -182,6 +183,7 @@ describe('resolveParOptions', () => {
       expectRejected(valid({ maxStateLength: 63 }), 'maxStateLength');
       expectRejected(valid({ maxNonceLength: 63 }), 'maxNonceLength');
       expectRejected(valid({ purgeInterval: -1 }), 'purgeInterval');
+      expectRejected(valid({ purgeGrace: 86_401 }), 'purgeGrace');
       expectRejected(valid({ shutdownTimeout: -1 }), 'shutdownTimeout', /must be an integer from 0 to 120/);
       expectRejected(valid({ shutdownTimeout: 121 }), 'shutdownTimeout', /must be an integer from 0 to 120/);
       expectRejected(valid({ shutdownTimeout: 2.5 }), 'shutdownTimeout', /must be an integer from 0 to 120/);

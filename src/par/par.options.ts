@@ -193,6 +193,13 @@ export interface ParModuleOptions {
   /** Seconds between purges of expired rows; 0 turns the background purge off. @default 60 */
   purgeInterval?: number;
   /**
+   * Seconds pushed requests and codes are kept past their end before the purge deletes them: while
+   * kept, a replayed code is recognised as a replay (and its grant revoked, RFC 6749 §4.1.2) rather
+   * than as unknown. From 0 to 86400.
+   * @default 3600
+   */
+  purgeGrace?: number;
+  /**
    * Seconds a shutdown (`app.close()`, SIGTERM with `enableShutdownHooks()`) waits for in-flight HTTP
    * requests to finish, after it stopped accepting connections and before the database pool closes;
    * connections still open then are closed. From 0 to 120; keep it below the orchestrator's grace
@@ -321,6 +328,7 @@ export interface ResolvedParOptions {
   readonly maxStateLength: number;
   readonly maxNonceLength: number;
   readonly purgeInterval: number;
+  readonly purgeGrace: number;
   readonly shutdownTimeout: number;
   readonly clock: Clock;
   readonly onEvent: ParEventListener | undefined;
@@ -388,6 +396,7 @@ export function resolveParOptions(given: ParModuleOptions): ResolvedParOptions {
     maxStateLength: integer(options, 'maxStateLength', 1024, 64, 65_536),
     maxNonceLength: integer(options, 'maxNonceLength', 512, 64, 65_536),
     purgeInterval: integer(options, 'purgeInterval', 60, 0, 86_400),
+    purgeGrace: integer(options, 'purgeGrace', 3600, 0, 86_400),
     shutdownTimeout: integer(options, 'shutdownTimeout', 10, 0, 120),
     clock,
     onEvent: checkFunction(options.onEvent, 'onEvent'),

@@ -2,7 +2,7 @@
 // On a PostgreSQL database of its own (created from DATABASE_URL, dropped at the end), it starts the
 // compiled demo server with BENCH_AUTO_APPROVE=1 and runs:
 //   1. soak: full flows at CONCURRENCY (16) for SOAK_SECONDS (300), the purge every SOAK_PURGE_INTERVAL
-//      (10) s, with SOAK_EXPIRED_ROWS (20,000) rows already past retention seeded at the start; every
+//      (10) s keeping requests and codes SOAK_PURGE_GRACE (60) s past their end, with SOAK_EXPIRED_ROWS (20,000) rows already past retention seeded at the start; every
 //      SOAK_INTERVAL (60) s: flows/s, p50/p99, errors, server RSS and the row count of every par_* table.
 //   2. preload: with the purge off, push / authorize / token latency (p50, p99) for PRELOAD_SECONDS (30)
 //      on an empty database, then with PRELOAD_ROWS (1,000,000) expired rows spread over the tables the
@@ -26,14 +26,17 @@ const soakSeconds = Number(env.SOAK_SECONDS ?? 300);
 const soakInterval = Number(env.SOAK_INTERVAL ?? 60);
 const soakPurgeInterval = Number(env.SOAK_PURGE_INTERVAL ?? 10);
 const soakExpiredRows = Number(env.SOAK_EXPIRED_ROWS ?? 20_000);
+const soakPurgeGrace = Number(env.SOAK_PURGE_GRACE ?? 60);
+// A pushed request is retained for its login (interactionTtl) past its expiry: the shortest allowed, so the soak sees it purged.
+const soakInteractionTtl = Number(env.SOAK_INTERACTION_TTL ?? 60);
 const preloadRows = Number(env.PRELOAD_ROWS ?? 1_000_000);
 const preloadSeconds = Number(env.PRELOAD_SECONDS ?? 30);
 const phases = new Set((env.PHASES ?? 'soak,preload').split(',').map((p) => p.trim()));
 
 /** ParModule's tables (par_migrations and par_signing_key are not data that grows). */
 const TABLES = ['par_pushed_request', 'par_interaction', 'par_authorization_code', 'par_refresh_token', 'par_used_jti', 'par_revocation'];
-/** How long the purge keeps requests and codes past their end (PurgeService GRACE_MS). */
-const GRACE = "interval '1 hour'";
+/** How long the purge keeps requests and codes past their end in the soak (the `purgeGrace` option). */
+const GRACE = `interval '${soakPurgeGrace} seconds'`;
 /** Rows the purge may delete now, per table (what "bounded by the purge" is about). */
 const PURGEABLE = {
   par_pushed_request: `retain_until < now() - ${GRACE}`,
@@ -62,10 +65,10 @@ const db = new pg.Client({ connectionString: soakUrl });
 await db.connect();
 
 let server;
-async function startServer(purgeInterval) {
+async function startServer(purgeInterval, purgeGrace = soakPurgeGrace) {
   server = spawn(process.execPath, ['dist/src/main.js'], {
     cwd: root,
-    env: { ...env, PORT: port, ISSUER: issuer, DATABASE_URL: soakUrl, BENCH_AUTO_APPROVE: '1', NODE_ENV: 'production', PURGE_INTERVAL: String(purgeInterval) },
+    env: { ...env, PORT: port, ISSUER: issuer, DATABASE_URL: soakUrl, BENCH_AUTO_APPROVE: '1', NODE_ENV: 'production', PURGE_INTERVAL: String(purgeInterval), PURGE_GRACE: String(purgeGrace), INTERACTION_TTL: String(soakInteractionTtl) },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   for (let i = 0; i < 150; i += 1) {
@@ -227,8 +230,9 @@ async function soak() {
   console.log(`- rows past retention, which only the purge deletes: ${purgeableStart} at the start (seeded: ${JSON.stringify(seeded)}; the interactions go with their requests), ${purgeableLeft} left at the end: ${purgeableLeft === 0 ? 'the purge kept up' : 'NOT drained'}`);
   console.log(
     `- par_pushed_request (${live('par_pushed_request')} live rows) and par_authorization_code (${live('par_authorization_code')}) keep one row per flow ` +
-      `(${summary.ops} flows measured, plus warm-up) until 1 h past their expiry (60 s): they grow for the whole of a 5-minute soak and level off ` +
-      `after about 61 minutes at flows/s × 3,660 rows; par_refresh_token, par_used_jti and par_revocation get no rows from these flows ` +
+      `(${summary.ops} flows measured, plus warm-up) until purgeGrace (${soakPurgeGrace} s) past their end (a request's end is its expiry, 60 s, ` +
+      `plus interactionTtl, ${soakInteractionTtl} s): they level off at about flows/s × (60 + ${soakInteractionTtl} + ${soakPurgeGrace} + ${soakPurgeInterval}) rows ` +
+      `for requests; par_refresh_token, par_used_jti and par_revocation get no rows from these flows ` +
       `(no offline_access, client_secret_basic, nothing revoked).`,
   );
   report.push(`| soak ${soakSeconds} s | RSS ${mib(summary.rss_bytes_start)} → ${mib(summary.rss_bytes_end)} MiB (${rssGrowth} %, ${rssGrowthAfterFirst} % after the first interval) | p99 per interval ${p99s.join(' / ')} ms (spread ${p99Spread} %) | interactions ≤ ${maxInteractions}, expired rows ${purgeableStart} → ${purgeableLeft} |`);

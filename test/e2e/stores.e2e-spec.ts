@@ -375,5 +375,28 @@ describe('PostgreSQL stores (one atomic statement per operation)', () => {
       expect(await db.query('SELECT count(*)::int AS n FROM par_used_jti')).toEqual([{ n: 1 }]);
       expect(await db.query('SELECT count(*)::int AS n FROM par_pushed_request')).toEqual([{ n: 0 }]);
     });
+
+    it('drains every expired row in one run, however many batches that takes (a busy server expires hundreds a second)', async () => {
+      // 25 batches of 500: more than the 20 a run used to stop at.
+      await db.query(`INSERT INTO par_used_jti (key_hash, expires_at) SELECT 'k' || g, $1 FROM generate_series(1, 12500) AS g`, [new Date(NOW - MINUTE)]);
+      expect(await t.app.get(PurgeService).purgeOnce()).toBe(12_500);
+      expect(await db.query('SELECT count(*)::int AS n FROM par_used_jti')).toEqual([{ n: 0 }]);
+    });
+  });
+
+  it('keeps requests and codes for purgeGrace seconds past their end, not an hour, when configured', async () => {
+    const own = await createTestDatabase();
+    const app = await createTestApp({ database: own, par: { clients: [BASIC_CLIENT], clock: { now: () => NOW }, purgeGrace: 60, purgeInterval: 0 } });
+    try {
+      const ownRequests = app.app.get<PushedRequestStore>(PUSHED_REQUEST_STORE);
+      const pastGrace = pushedRequest(NOW - 2 * MINUTE, NOW - 3 * MINUTE);
+      const withinGrace = pushedRequest(NOW - 30 * SECOND, NOW - MINUTE);
+      for (const request of [pastGrace, withinGrace]) await ownRequests.insert({ ...request, retainUntil: request.expiresAt });
+      expect(await app.app.get(PurgeService).purgeOnce()).toBe(1);
+      expect(await own.query('SELECT reference_hash FROM par_pushed_request')).toEqual([{ reference_hash: withinGrace.referenceHash }]);
+    } finally {
+      await app.close();
+      await own.drop();
+    }
   });
 });
