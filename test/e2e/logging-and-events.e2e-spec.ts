@@ -460,8 +460,8 @@ describe('logs and events through the demo server (every level captured)', () =>
       expect(leaks).toEqual([]);
     });
 
-    it('logged every event at the log level as a structured line with its request id', () => {
-      const lines = logger.lines.filter((line) => line.level === 'log' && String(line.messages[0]).startsWith('event '));
+    it('logged every event at the debug level as a structured line with its request id', () => {
+      const lines = logger.lines.filter((line) => line.level === 'debug' && String(line.messages[0]).startsWith('event '));
       expect(lines.map((line) => line.params)).toEqual(events);
       expect(lines.map((line) => line.messages[0])).toEqual(events.map((event) => `event ${event.type}`));
     });
@@ -476,7 +476,8 @@ describe('logs and events through the demo server (every level captured)', () =>
       const redeemed = logger.find('request_uri redeemed').find((line) => line.params?.requestId === 'flow-1.authorize');
       expect(redeemed?.params).toEqual({ requestId: 'flow-1.authorize', clientId: 'audited-client', requestUriHash: stored?.params?.requestUriHash });
 
-      const outcomes = (requestId: string) => logger.lines.filter((line) => line.level === 'debug' && line.params?.requestId === requestId && line.params?.endpoint !== undefined);
+      const outcomes = (requestId: string) =>
+        logger.lines.filter((line) => line.level === 'debug' && !String(line.messages[0]).startsWith('event ') && line.params?.requestId === requestId && line.params?.endpoint !== undefined);
       // One line per request, although Nest passes a path with both @Post and @All through its middleware twice.
       expect(outcomes('flow-1.token')).toHaveLength(1);
       const outcome = (requestId: string) => outcomes(requestId)[0]?.params;

@@ -1,3 +1,4 @@
+import type { Response } from 'express';
 import { createServer, type Server, type Socket } from 'node:net';
 import { Logger } from '@nestjs/common';
 import pg from 'pg';
@@ -131,5 +132,12 @@ describe('toOAuthError for database faults', () => {
     expect(logged[0]).toMatch(/ ParModule$/);
     expect(logged[0]).not.toContain('s3cr3t');
     expect(logged[0]).not.toContain('Unexpected token');
+  });
+
+  it("names the request's X-Request-Id in the 500 line, read from the response (no request context is running then)", () => {
+    logged.length = 0;
+    const res = { getHeader: (name: string) => (name === 'X-Request-Id' ? 'req-42' : undefined) } as unknown as Response;
+    expect(toOAuthError(new TypeError('boom'), res).status).toBe(500);
+    expect(logged[0]).toMatch(/^unexpected TypeError in an OAuth endpoint \{"errorName":"TypeError","requestId":"req-42"\} TypeError\n/);
   });
 });

@@ -3,6 +3,7 @@ import type { Response } from 'express';
 import { databaseUnavailable, describeDatabaseFault } from './database-unavailable.js';
 import { parLogger, stackFrames } from '../observability/par-logger.js';
 import { noteError } from '../observability/request-context.js';
+import { REQUEST_ID_HEADER } from '../observability/request-id.middleware.js';
 import { OAuthError } from './oauth-error.js';
 
 /** Headers every OAuth JSON answer carries (RFC 6749 §5.1, §5.2). */
@@ -66,7 +67,7 @@ function logDatabaseFault(fault: string): void {
  * most every 10 s), and anything else to a fixed 500 `server_error` (logged by the error's name and
  * stack frames, without its message or the request, which may hold secrets).
  */
-export function toOAuthError(exception: unknown): OAuthError {
+export function toOAuthError(exception: unknown, res?: Response): OAuthError {
   if (exception instanceof OAuthError) return exception;
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
@@ -83,13 +84,14 @@ export function toOAuthError(exception: unknown): OAuthError {
   // The error's name and stack frames only: its message may quote a value of the request (a parser
   // its input, a driver its parameters), and the request may hold secrets.
   const name = exception instanceof Error ? exception.name : typeof exception;
-  parLogger.error(`unexpected ${name} in an OAuth endpoint`, { errorName: name }, stackFrames(exception));
+  const requestId = res?.getHeader(REQUEST_ID_HEADER);
+  parLogger.error(`unexpected ${name} in an OAuth endpoint`, { errorName: name, ...(typeof requestId === 'string' && { requestId }) }, stackFrames(exception));
   return new OAuthError('server_error', 'the server could not complete the request', 500);
 }
 
 /** Writes the error answer for whatever an endpoint threw. */
 export function sendOAuthError(res: Response, exception: unknown): void {
-  const error = toOAuthError(exception);
+  const error = toOAuthError(exception, res);
   if (res.headersSent) return;
   sendOAuthJson(res, error.status, error.toJSON(), error.headers);
 }

@@ -3,11 +3,12 @@ import { PAR_OPTIONS } from '../par.constants.js';
 import type { ResolvedParOptions } from '../par.options.js';
 import type { ParEvent, ParEventFacts, ParEventListener } from './par-event.js';
 import { logLevelEnabled, parLogger, stackFrames } from './par-logger.js';
-import { currentRequest } from './request-context.js';
+import { currentRequest, readRequestContext } from './request-context.js';
 
 /**
  * Protocol events for the host to audit ({@link ParEvent}). Subscribe here (or pass `onEvent` in the
- * options); every event is also logged at the `log` level as a structured line.
+ * options); every event is also logged at the `debug` level as a structured line (per-request lines
+ * at `log` would cost a busy server more than the requests themselves).
  *
  * Listeners are called after the change the event reports is stored, outside the request's own work
  * (a microtask after it): they never delay or fail a request. A listener that throws or rejects is
@@ -19,26 +20,31 @@ export class ParEvents {
   private listeners: readonly ParEventListener[] = [];
 
   constructor(@Inject(PAR_OPTIONS) private readonly options: ResolvedParOptions) {
-    if (options.onEvent !== undefined) this.listeners = [options.onEvent];
+    if (options.onEvent !== undefined) {
+      this.listeners = [options.onEvent];
+      readRequestContext();
+    }
   }
 
   /** Calls `listener` with every event from now on; returns the function that unsubscribes it. */
   subscribe(listener: ParEventListener): () => void {
     if (typeof listener !== 'function') throw new TypeError('ParEvents.subscribe: listener must be a function');
     this.listeners = [...this.listeners, listener];
+    const endReading = readRequestContext();
     return () => {
       this.listeners = this.listeners.filter((l) => l !== listener);
+      endReading();
     };
   }
 
   /** Reports `facts` as an event of the current request, now. */
   emit(facts: ParEventFacts): void {
     const listeners = this.listeners;
-    const logged = logLevelEnabled('log');
+    const logged = logLevelEnabled('debug');
     if (listeners.length === 0 && !logged) return;
     const requestId = currentRequest()?.requestId;
     const event = { ...facts, at: new Date(this.options.clock.now()).toISOString(), ...(requestId !== undefined && { requestId }) } as ParEvent;
-    if (logged) parLogger.log(`event ${event.type}`, { ...event });
+    if (logged) parLogger.debug(`event ${event.type}`, { ...event });
     if (listeners.length > 0) queueMicrotask(() => deliver(listeners, event));
   }
 }

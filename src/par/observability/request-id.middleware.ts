@@ -1,7 +1,7 @@
 import { Injectable, type NestMiddleware } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import { logLevelEnabled, parLogger } from './par-logger.js';
-import { newRequestId, type RequestContext, runInRequest, saneRequestId } from './request-context.js';
+import { newRequestId, type RequestContext, requestContextRead, runInRequest, saneRequestId } from './request-context.js';
 
 /** Marks a request that has its id already. */
 const GIVEN = Symbol('parRequestId');
@@ -27,7 +27,7 @@ export class RequestIdMiddleware implements NestMiddleware {
       return;
     }
     req[GIVEN] = true;
-    runInRequest(startRequest(req, res), next);
+    inRequest(req, res, next);
   }
 }
 
@@ -37,7 +37,8 @@ export class RequestIdMiddleware implements NestMiddleware {
  * every middleware route is an Express layer that each request to the app, the host's included, walks.
  */
 export function inRequest<T>(req: Request, res: Response, handle: () => T): T {
-  return runInRequest(startRequest(req, res), handle);
+  const context = startRequest(req, res);
+  return requestContextRead() ? runInRequest(context, handle) : handle();
 }
 
 function startRequest(req: Request, res: Response): RequestContext {

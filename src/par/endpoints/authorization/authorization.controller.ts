@@ -50,7 +50,7 @@ export class AuthorizationController {
       }
       // Unexpected errors become 500 server_error; a database fault, 503 temporarily_unavailable with
       // Retry-After (no redirect_uri could be verified without the database, so it is answered here).
-      const oauthError = error instanceof OAuthError ? error : toOAuthError(error);
+      const oauthError = error instanceof OAuthError ? error : toOAuthError(error, res);
       if (res.headersSent) return;
       if (req.accepts(['json', 'html']) === 'html') {
         noteError(oauthError.error);
