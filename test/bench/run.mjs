@@ -5,30 +5,18 @@
 // The rate limiter stays on (its cost is part of the figures) with a limit no run can reach.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { startDemoServer } from './demo-server.mjs';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
 const port = process.env.PORT ?? '3100';
 const issuer = `http://127.0.0.1:${port}`;
 const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const server = spawn(process.execPath, ['dist/src/main.js'], {
-  cwd: root,
-  env: { ...process.env, PORT: port, ISSUER: issuer, DATABASE_URL: databaseUrl, BENCH_AUTO_APPROVE: '1', NODE_ENV: 'production', RATE_LIMIT_PER_MINUTE: process.env.RATE_LIMIT_PER_MINUTE ?? '100000000' },
-  stdio: ['ignore', 'ignore', 'inherit'],
+const server = await startDemoServer({
+  port,
+  databaseUrl,
+  env: { RATE_LIMIT_PER_MINUTE: process.env.RATE_LIMIT_PER_MINUTE ?? '100000000' },
 });
 const stopServer = () => server.kill('SIGTERM');
 process.on('exit', stopServer);
-
-async function waitForServer() {
-  for (let i = 0; i < 150; i += 1) {
-    try {
-      if ((await fetch(`${issuer}/.well-known/oauth-authorization-server`)).ok) return;
-    } catch {
-      /* not up yet */
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error('the demo server did not start');
-}
 
 function drive(extraEnv) {
   return new Promise((resolve, reject) => {
@@ -42,7 +30,6 @@ function drive(extraEnv) {
   });
 }
 
-await waitForServer();
 await drive({ MODE: 'flow', ONCE: '1' });
 const results = [];
 for (const mode of ['par', 'flow']) {

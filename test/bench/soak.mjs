@@ -14,9 +14,9 @@ import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { startDemoServer } from './demo-server.mjs';
 
 const env = process.env;
-const root = fileURLToPath(new URL('../..', import.meta.url));
 const port = env.PORT ?? '3110';
 const issuer = `http://127.0.0.1:${port}`;
 const baseUrl = env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -66,20 +66,11 @@ await db.connect();
 
 let server;
 async function startServer(purgeInterval, purgeGrace = soakPurgeGrace) {
-  server = spawn(process.execPath, ['dist/src/main.js'], {
-    cwd: root,
-    env: { ...env, PORT: port, ISSUER: issuer, DATABASE_URL: soakUrl, BENCH_AUTO_APPROVE: '1', NODE_ENV: 'production', PURGE_INTERVAL: String(purgeInterval), PURGE_GRACE: String(purgeGrace), INTERACTION_TTL: String(soakInteractionTtl) },
-    stdio: ['ignore', 'ignore', 'inherit'],
+  server = await startDemoServer({
+    port,
+    databaseUrl: soakUrl,
+    env: { PURGE_INTERVAL: String(purgeInterval), PURGE_GRACE: String(purgeGrace), INTERACTION_TTL: String(soakInteractionTtl) },
   });
-  for (let i = 0; i < 150; i += 1) {
-    try {
-      if ((await fetch(`${issuer}/.well-known/oauth-authorization-server`)).ok) return;
-    } catch {
-      /* not up yet */
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error('the demo server did not start');
 }
 async function stopServer() {
   if (!server || server.exitCode !== null || server.signalCode !== null) return;

@@ -251,6 +251,14 @@ describe('GET /authorize with a pushed request (RFC 9126 §4)', () => {
       iss: t.issuer,
     });
   });
+
+  it('answers an over-long state directly instead of redirecting: it can be neither echoed nor left out (found by fuzzing)', async () => {
+    // 3,000 "é": a Location of 18 KB that Node's HTTP client (16 KB of headers) could not even read.
+    const params = { ...authorizationParams(REDIRECT, { state: 'é'.repeat(3000) }), client_id: BASIC_CLIENT.client_id };
+    const res = await request(t.server).post('/authorize').type('form').send(new URLSearchParams(params).toString()).set('Accept', 'application/json');
+    expectOAuthError(res, 400, 'invalid_request', 'state must not be longer than 1024 characters');
+    expect(res.headers.location).toBeUndefined();
+  });
 });
 
 describe('GET /authorize when PAR is required (RFC 9126 §5, §6)', () => {

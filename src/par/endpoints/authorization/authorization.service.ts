@@ -98,7 +98,7 @@ export class AuthorizationService {
       request = validateAfterRedirectUri(params, context, redirectUri);
       checkDpopJktParameter(params);
     } catch (error) {
-      if (error instanceof OAuthError) throw new RedirectableError(error, redirectUri, optional(params, 'state'));
+      if (error instanceof OAuthError) throw this.toClient(error, redirectUri, params);
       throw error;
     }
     const binding = newInteractionBinding();
@@ -120,7 +120,7 @@ export class AuthorizationService {
     } catch (error) {
       // RFC 6749 §4.1.2.1: the redirect_uri is verified, so a database fault goes back to the client in
       // the redirect, as temporarily_unavailable (a 503 cannot travel in a redirect).
-      if (isDatabaseUnavailable(error)) throw new RedirectableError(databaseUnavailable(), redirectUri, optional(params, 'state'));
+      if (isDatabaseUnavailable(error)) throw this.toClient(databaseUnavailable(), redirectUri, params);
       throw error;
     }
     return this.toInteraction(binding, record, now, false);
@@ -138,6 +138,17 @@ export class AuthorizationService {
     const maxAge = Math.max(1, Math.ceil((record.expiresAt.getTime() - now) / 1000));
     const location = new URL(this.options.interactionUrl(binding.uid), `${this.options.issuer}/`).href;
     return { location, setCookie: interactionCookie(binding, maxAge, this.secureCookies) };
+  }
+
+  /**
+   * The error, to go back to the verified redirect_uri with `state` (RFC 6749 §4.1.2.1); answered
+   * directly instead when `state` is longer than allowed, since it could be neither left out nor echoed
+   * (a Location of tens of kilobytes breaks browsers, proxies and HTTP clients).
+   */
+  private toClient(error: OAuthError, redirectUri: string, params: Params): OAuthError | RedirectableError {
+    const state = optional(params, 'state');
+    if (state !== undefined && state.length > this.options.maxStateLength) return error;
+    return new RedirectableError(error, redirectUri, state);
   }
 
   private context(client: Client, credentialed: boolean): CheckContext {
