@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import type { Request } from 'express';
 import { sha256 } from '../common/secrets.js';
 import { describeDatabaseFault } from '../errors/database-unavailable.js';
@@ -48,7 +48,7 @@ interface Counter {
  * @see https://www.rfc-editor.org/rfc/rfc9126#section-2.3
  */
 @Injectable()
-export class RateLimiter implements OnModuleInit, OnApplicationShutdown {
+export class RateLimiter implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger('ParModule');
   private readonly limits: ResolvedRateLimits | false;
   private readonly counters = new Map<string, Counter>();
@@ -81,7 +81,8 @@ export class RateLimiter implements OnModuleInit, OnApplicationShutdown {
     this.timer.unref();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Stops the syncs and waits for one in progress, before the database pool closes (as the purge does). */
+  async beforeApplicationShutdown(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     await this.running;
   }
