@@ -38,7 +38,7 @@ export const LARGE_PARAMETERS: ReadonlySet<string> = new Set([
 
 /**
  * Reads the parameters of a form-encoded POST body (RFC 6749 Appendix B).
- * The body may have been parsed by our own parser (see FormBodyMiddleware) or by the host's
+ * The body may have been parsed by our own parser (see FormBodyReader) or by the host's
  * `express.urlencoded`: either way a repeated parameter shows up as an array and is refused.
  */
 export function readFormBody(req: Request, limits: ParameterLimits): Params {
