@@ -33,7 +33,7 @@ async function main(): Promise<void> {
     demoLogger.log('profile fapi2 (FAPI 2.0 Security Profile): PAR, private_key_jwt, DPoP-bound tokens');
     if (config.fapiClientKeyFile) {
       const keyFile = resolve(config.fapiClientKeyFile);
-      demoLogger.log(
+      printHint(
         `fapi-client's private JWK (private_key_jwt): ${keyFile}\n` +
           `  the shared bench driver signs with it as KEY_FILE:\n` +
           `  ISSUER=${issuer} CLIENT_ID=fapi-client KEY_FILE=${keyFile} MODE=par node ../shared/bench/driver/flow.mjs\n` +
@@ -44,12 +44,20 @@ async function main(): Promise<void> {
   }
   const verifier = randomBytes(32).toString('base64url');
   const challenge = createHash('sha256').update(verifier).digest('base64url');
-  demoLogger.log(
+  printHint(
     `try a push:\n  curl -s -u bench-client:bench-secret-0123456789abcdef0123456789 ${issuer}/par \\\n` +
       `    -d response_type=code -d redirect_uri=http://127.0.0.1:4999/cb -d 'scope=openid profile' \\\n` +
       `    -d code_challenge=${challenge} -d code_challenge_method=S256 -d state=xyz\n` +
       `  (PKCE code_verifier for it: ${verifier})`,
   );
+}
+
+/**
+ * A hint for the person who started the demo, printed as plain text after the JSON log lines: a command
+ * inside a JSON string (escaped newlines and backslashes) could not be copied and pasted.
+ */
+function printHint(text: string): void {
+  process.stdout.write(`\n${text}\n\n`);
 }
 
 /**
