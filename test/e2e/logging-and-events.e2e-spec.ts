@@ -10,6 +10,7 @@ import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { createDemoApp, type DemoApp, type RedirectTarget, startRedirectTarget } from '../support/demo-app.js';
 import { dpopProof, makeDpopKey, type DpopKey } from '../support/dpop.js';
 import { browserRequest, pushRequest, queryOf, startInteraction } from '../support/flow.js';
+import { requestContextRead } from '../../src/par/observability/request-context.js';
 import { CapturingLogger } from '../support/logs.js';
 import { authorizationParams, basicAuth, clientAssertion, form, JWT_BEARER, pkcePair } from '../support/oauth.js';
 
@@ -615,5 +616,59 @@ describe('X-Request-Id on ParModule routes, and event listeners that fail', () =
     await pushRequest(t, BASIC_CLIENT);
     await new Promise((resolve) => setImmediate(resolve));
     expect(received).toHaveLength(2);
+  });
+});
+
+describe('the request context runs only while something reads it (Node 20: AsyncLocalStorage costs every await)', () => {
+  let db: TestDatabase;
+  let t: TestApp;
+  const logger = new CapturingLogger();
+
+  beforeAll(async () => {
+    logger.setLogLevels(['log', 'warn', 'error', 'fatal']);
+    db = await createTestDatabase();
+    t = await createTestApp({ database: db, par: { clients: [BASIC_CLIENT] }, configure: (app) => app.useLogger(logger) });
+  });
+  afterAll(async () => {
+    await t?.close();
+    await db?.drop();
+  });
+
+  const push = (requestId: string) =>
+    request(t.server)
+      .post('/par')
+      .set('Authorization', basicAuth(BASIC_CLIENT.client_id, BASIC_CLIENT.client_secret))
+      .set('X-Request-Id', requestId)
+      .type('form')
+      .send(form(authorizationParams(BASIC_CLIENT.redirect_uris[0] as string)));
+
+  it('is not read at the log level without listeners, and X-Request-Id is still echoed or generated', async () => {
+    expect(requestContextRead()).toBe(false);
+    const echoed = await push('quiet-1');
+    expect({ status: echoed.status, id: echoed.headers['x-request-id'] }).toEqual({ status: 201, id: 'quiet-1' });
+    const generated = await request(t.server).get('/jwks');
+    expect(generated.headers['x-request-id']).toMatch(GENERATED_ID);
+  });
+
+  it('is read while a listener is subscribed, so its events carry the request id, and no longer once it unsubscribes', async () => {
+    const received: ParEvent[] = [];
+    const stop = t.app.get(ParEvents).subscribe((event) => void received.push(event));
+    expect(requestContextRead()).toBe(true);
+    const res = await push('listened-1');
+    expect(res.status).toBe(201);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(received.map((event) => [event.type, event.requestId])).toEqual([['request.pushed', 'listened-1']]);
+    stop();
+    stop();
+    expect(requestContextRead()).toBe(false);
+  });
+
+  it('is read while debug lines are printed (they carry the request id)', () => {
+    logger.setLogLevels(['debug', 'log', 'warn', 'error', 'fatal']);
+    try {
+      expect(requestContextRead()).toBe(true);
+    } finally {
+      logger.setLogLevels(['log', 'warn', 'error', 'fatal']);
+    }
   });
 });

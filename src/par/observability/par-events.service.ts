@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { PAR_OPTIONS } from '../par.constants.js';
 import type { ResolvedParOptions } from '../par.options.js';
 import type { ParEvent, ParEventFacts, ParEventListener } from './par-event.js';
@@ -16,25 +16,39 @@ import { currentRequest, readRequestContext } from './request-context.js';
  * @see https://www.rfc-editor.org/rfc/rfc9126#section-8 (what events leave out: pushed payloads)
  */
 @Injectable()
-export class ParEvents {
+export class ParEvents implements OnModuleDestroy {
   private listeners: readonly ParEventListener[] = [];
+  /** Each listener keeps the request context running (see `readRequestContext`) until it goes. */
+  private readonly readings = new Map<ParEventListener, () => void>();
 
   constructor(@Inject(PAR_OPTIONS) private readonly options: ResolvedParOptions) {
-    if (options.onEvent !== undefined) {
-      this.listeners = [options.onEvent];
-      readRequestContext();
-    }
+    if (options.onEvent !== undefined) this.add(options.onEvent);
   }
 
   /** Calls `listener` with every event from now on; returns the function that unsubscribes it. */
   subscribe(listener: ParEventListener): () => void {
     if (typeof listener !== 'function') throw new TypeError('ParEvents.subscribe: listener must be a function');
-    this.listeners = [...this.listeners, listener];
-    const endReading = readRequestContext();
-    return () => {
-      this.listeners = this.listeners.filter((l) => l !== listener);
-      endReading();
-    };
+    const added = this.add(listener);
+    return () => this.remove(added);
+  }
+
+  /** A closed app's listeners no longer keep the (process-wide) request context running. */
+  onModuleDestroy(): void {
+    for (const listener of [...this.readings.keys()]) this.remove(listener);
+  }
+
+  private add(listener: ParEventListener): ParEventListener {
+    // Its own wrapper, so that the same function subscribed twice is two subscriptions.
+    const added: ParEventListener = (event) => listener(event);
+    this.listeners = [...this.listeners, added];
+    this.readings.set(added, readRequestContext());
+    return added;
+  }
+
+  private remove(added: ParEventListener): void {
+    this.listeners = this.listeners.filter((l) => l !== added);
+    this.readings.get(added)?.();
+    this.readings.delete(added);
   }
 
   /** Reports `facts` as an event of the current request, now. */
