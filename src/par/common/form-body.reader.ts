@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Request } from 'express';
-import { type Params, readFormBody } from './form.js';
+import { FORM_TYPE, notAForm, type Params, toParams } from './form.js';
 import { OAuthError } from '../errors/oauth-error.js';
 import { PAR_OPTIONS } from '../par.constants.js';
 import type { ResolvedParOptions } from '../par.options.js';
@@ -19,18 +19,24 @@ export class FormBodyReader {
 
   /** The parameters of a form-encoded POST body, within the parameter limits; an {@link OAuthError} when it has none or breaks a limit. */
   async params(req: Request): Promise<Params> {
-    await this.load(req);
-    return readFormBody(req, this.options);
+    if (!(await this.read(req))) throw notAForm();
+    return toParams(req.body as unknown, this.options);
   }
 
-  /** Sets `req.body` from the form body; an {@link OAuthError} (413, or 400) when it cannot. */
+  /** Sets `req.body` from a form body; an {@link OAuthError} (413, or 400) when it cannot. */
   async load(req: Request): Promise<void> {
+    await this.read(req);
+  }
+
+  /** Whether the request has a form body; if so, `req.body` holds it, parsed here unless the host did. */
+  private async read(req: Request): Promise<boolean> {
     const limit = this.options.maxBodyBytes;
     // The limit holds whoever parses the body: the host's parser may have read it already.
     const declared = Number(req.headers['content-length'] ?? '0');
     if (declared > limit) throw refuse(req, tooLarge(limit));
-    if (req.body !== undefined || req.method === 'GET' || req.method === 'HEAD' || !req.is('application/x-www-form-urlencoded')) return;
-    req.body = parseUrlEncoded(await readLimited(req, limit));
+    if (req.method === 'GET' || req.method === 'HEAD' || !req.is(FORM_TYPE)) return false;
+    if (req.body === undefined) req.body = parseUrlEncoded(await readLimited(req, limit));
+    return true;
   }
 }
 

@@ -1,5 +1,5 @@
 import type { Request } from 'express';
-import { invalidRequest } from '../errors/oauth-error.js';
+import { invalidRequest, type OAuthError } from '../errors/oauth-error.js';
 
 /**
  * Request parameters with exactly one string value each: duplicated parameters have been rejected
@@ -7,7 +7,11 @@ import { invalidRequest } from '../errors/oauth-error.js';
  */
 export type Params = ReadonlyMap<string, string>;
 
-const FORM_TYPE = 'application/x-www-form-urlencoded';
+/** The media type of every form body the endpoints read (RFC 6749 Appendix B). */
+export const FORM_TYPE = 'application/x-www-form-urlencoded';
+
+/** RFC 6749 §3.2: the request body must be form-encoded. */
+export const notAForm = (): OAuthError => invalidRequest(`the request body must be ${FORM_TYPE}`);
 
 /**
  * Bounds on the parameters of a request, checked as they are read (before any other processing):
@@ -42,9 +46,7 @@ export const LARGE_PARAMETERS: ReadonlySet<string> = new Set([
  * `express.urlencoded`: either way a repeated parameter shows up as an array and is refused.
  */
 export function readFormBody(req: Request, limits: ParameterLimits): Params {
-  if (!req.is(FORM_TYPE)) {
-    throw invalidRequest(`the request body must be ${FORM_TYPE}`);
-  }
+  if (!req.is(FORM_TYPE)) throw notAForm();
   return toParams(req.body as unknown, limits);
 }
 

@@ -1,6 +1,6 @@
 import { Controller, Get, Inject, Post, Req, Res, UseFilters } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { readFormBody, readQuery, type Params } from '../../common/form.js';
+import { readQuery, type Params } from '../../common/form.js';
 import { FormBodyReader } from '../../common/form-body.reader.js';
 import { OAuthError } from '../../errors/oauth-error.js';
 import { NO_STORE_HEADERS, OAuthExceptionFilter, sendOAuthJson, sendRedirect, toOAuthError } from '../../errors/oauth-exception.filter.js';
@@ -29,18 +29,22 @@ export class AuthorizationController {
 
   @Get(ENDPOINT_PATHS.authorization)
   async get(@Req() req: Request, @Res() res: Response): Promise<void> {
-    await inRequest(req, res, () => this.handle(req, res, () => readQuery(req, this.options)));
+    await inRequest(req, res, () =>
+      this.handle(req, res, async () => {
+        await this.forms.load(req);
+        return readQuery(req, this.options);
+      }),
+    );
   }
 
   @Post(ENDPOINT_PATHS.authorization)
   async post(@Req() req: Request, @Res() res: Response): Promise<void> {
-    await inRequest(req, res, () => this.handle(req, res, () => readFormBody(req, this.options)));
+    await inRequest(req, res, () => this.handle(req, res, () => this.forms.params(req)));
   }
 
-  private async handle(req: Request, res: Response, read: () => Params): Promise<void> {
+  private async handle(req: Request, res: Response, read: () => Promise<Params>): Promise<void> {
     try {
-      await this.forms.load(req);
-      const outcome = await this.service.authorize(read());
+      const outcome = await this.service.authorize(await read());
       sendRedirect(res, outcome.location, outcome.setCookie);
     } catch (error) {
       if (error instanceof RedirectableError) {
