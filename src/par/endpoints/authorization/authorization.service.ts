@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { AuthorizationRequest, CheckContext } from '../../authorization-request/authorization-request.js';
 import { checkClientId } from '../../authorization-request/check-client-id.js';
 import { checkDpopJkt } from '../../authorization-request/check-dpop-jkt.js';
+import { stateFits } from '../../authorization-request/check-state-nonce.js';
 import { checkRedirectUri } from '../../authorization-request/check-redirect-uri.js';
 import { signedRequestObjectRequired } from '../../authorization-request/request-object/check-signed-request-object-required.js';
 import { validateAfterRedirectUri, validateAuthorizationRequest } from '../../authorization-request/validate-authorization-request.js';
@@ -147,7 +148,7 @@ export class AuthorizationService {
    */
   private toClient(error: OAuthError, redirectUri: string, params: Params): OAuthError | RedirectableError {
     const state = optional(params, 'state');
-    if (state !== undefined && state.length > this.options.maxStateLength) return error;
+    if (!stateFits(state, this.options)) return error;
     return new RedirectableError(error, redirectUri, state);
   }
 
