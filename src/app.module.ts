@@ -11,7 +11,7 @@ export class AppModule {
   static register(config: DemoConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [TypeOrmModule.forRoot(parDataSourceOptions(config.database)), ParModule.forRoot({ ...config.par, isGlobal: true }), DemoModule],
+      imports: [TypeOrmModule.forRoot(parDataSourceOptions(config.database)), ParModule.forRoot({ ...config.par, isGlobal: true }), DemoModule.register(config.sessions)],
     };
   }
 }

@@ -24,7 +24,7 @@ async function main(): Promise<void> {
   await app.listen(config.port);
   const demoLogger = new Logger('Demo');
   if (process.env.BENCH_AUTO_APPROVE === '1') {
-    demoLogger.warn('BENCH_AUTO_APPROVE=1: every interaction signs in alice and approves everything. For benchmarks only, never in production.');
+    demoLogger.warn('BENCH_AUTO_APPROVE=1: alice is always signed in and every authorization is approved at once, without a page. For benchmarks only, never in production.');
   }
   const issuer = config.par.issuer;
   demoLogger.log(`authorization server ${issuer} (${config.database.url ? 'PostgreSQL' : `embedded PGlite in ${config.database.dataDir}`})`);

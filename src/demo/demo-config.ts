@@ -6,6 +6,7 @@ import { DEMO_CLIENTS } from './demo-clients.js';
 import { DEFAULT_FAPI_CLIENT_KEY_FILE, demoFapiClient } from './demo-fapi-client.js';
 import { DEMO_IDENTITY_ASSURANCE, findDemoAccountClaims } from './demo-identity.js';
 import { accountInformation, paymentInitiation } from './demo-authorization-details.js';
+import { DemoSessions, demoSilentInteraction } from './demo-sessions.js';
 
 /** The demo server's settings, read from the environment (documented in README.md). */
 export interface DemoConfig {
@@ -14,6 +15,8 @@ export interface DemoConfig {
   par: ParModuleOptions;
   /** LOG_LEVEL (default `log`): the levels printed, that one and the more severe ones. */
   logLevels: LogLevel[];
+  /** The demo's login sessions, read by its pages and by its `silentInteraction`. */
+  sessions: DemoSessions;
   /** PROFILE=fapi2 without CLIENTS_FILE: where the private JWK of the demo's `fapi-client` is kept. */
   fapiClientKeyFile?: string;
 }
@@ -26,10 +29,12 @@ export function readDemoConfig(env: NodeJS.ProcessEnv = process.env): DemoConfig
   // FAPI 2.0 admits none of the usual demo clients (secrets, a public client, http://localhost): one
   // private_key_jwt client of its own instead.
   const fapiClientKeyFile = profile === 'fapi2' && !env.CLIENTS_FILE ? env.FAPI_CLIENT_KEY_FILE || DEFAULT_FAPI_CLIENT_KEY_FILE : undefined;
+  const sessions = new DemoSessions();
   const clients = env.CLIENTS_FILE ? readClients(env.CLIENTS_FILE) : fapiClientKeyFile ? [demoFapiClient(fapiClientKeyFile)] : DEMO_CLIENTS;
   return {
     port,
     logLevels: logLevelsFrom(env.LOG_LEVEL),
+    sessions,
     ...(fapiClientKeyFile && { fapiClientKeyFile }),
     database: env.DATABASE_URL ? { url: env.DATABASE_URL } : { dataDir: env.PGLITE_DIR ?? '.data/pglite' },
     par: {
@@ -39,6 +44,7 @@ export function readDemoConfig(env: NodeJS.ProcessEnv = process.env): DemoConfig
       scopesSupported: [...DEFAULT_SCOPES, 'api:read'],
       authorizationDetailsTypes: { payment_initiation: paymentInitiation, account_information: accountInformation },
       findAccountClaims: findDemoAccountClaims,
+      silentInteraction: demoSilentInteraction(sessions, env.BENCH_AUTO_APPROVE === '1'),
       identityAssurance: DEMO_IDENTITY_ASSURANCE,
       ...optionalNumber(env, 'REQUEST_URI_TTL', 'requestUriTtl'),
       ...optionalNumber(env, 'INTERACTION_TTL', 'interactionTtl'),

@@ -6,7 +6,7 @@ import { readCookie } from '../par/common/cookies.js';
 import { sendRedirect } from '../par/errors/oauth-exception.filter.js';
 import { escapeHtml } from '../par/common/html.js';
 import { DemoSessions } from './demo-sessions.js';
-import { AUTO_APPROVE_USER, verifyPassword } from './demo-users.js';
+import { verifyPassword } from './demo-users.js';
 import { consentPage, loginPage } from './demo-views.js';
 
 /** One CSRF cookie per interaction, so that two sign-ins in two tabs do not overwrite each other's token. */
@@ -19,7 +19,6 @@ const csrfCookie = (uid: string): string => `demo_csrf_${uid.slice(0, 16)}`;
  */
 @Controller('interaction')
 export class DemoInteractionController {
-  private readonly autoApprove = process.env.BENCH_AUTO_APPROVE === '1';
   private readonly secure: boolean;
 
   constructor(
@@ -33,17 +32,10 @@ export class DemoInteractionController {
   @Get(':uid')
   async show(@Param('uid') uid: string, @Req() req: Request, @Res() res: Response): Promise<void> {
     await this.guard(res, async () => {
-      if (this.autoApprove) {
-        // Benchmarks only: sign alice in and approve everything asked, in one redirect.
-        return this.redirect(res, await this.interactions.finish(uid, req, { subject: AUTO_APPROVE_USER.subject, amr: ['pwd'] }));
-      }
       const details = await this.interactions.details(uid, req);
       const session = this.sessions.current(req);
+      // prompt=none never comes here: the demo's silentInteraction ends it at /authorize.
       const fresh = session !== undefined && !details.prompt.includes('login') && (details.maxAge === undefined || session.authTime + details.maxAge >= Math.floor(Date.now() / 1000));
-      if (details.prompt.includes('none')) {
-        if (!fresh) return this.redirect(res, await this.interactions.deny(uid, req, 'login_required'));
-        return this.redirect(res, await this.interactions.deny(uid, req, 'consent_required'));
-      }
       if (fresh) return this.page(res, consentPage(details, session.user, this.csrf(res, uid)), 200, details.redirectUri);
       return this.page(res, loginPage(details, this.csrf(res, uid)));
     });

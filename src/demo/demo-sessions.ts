@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { readCookie } from '../par/common/cookies.js';
-import type { DemoUser } from './demo-users.js';
+import type { InteractionDetails, SilentInteraction } from '../par/index.js';
+import { AUTO_APPROVE_USER, type DemoUser } from './demo-users.js';
 
 const COOKIE = 'demo_session';
 const LIFETIME_SECONDS = 8 * 60 * 60;
@@ -40,4 +41,22 @@ export class DemoSessions {
     }
     return session;
   }
+}
+
+/**
+ * The demo's `silentInteraction`: what /authorize can decide without a page. The demo remembers no
+ * consent, so a signed-in user still sees the consent page; only `prompt=none` ends silently, with
+ * `consent_required` (signed in, recently enough for max_age) or, by answering nothing, `login_required`.
+ * With `autoApprove` (BENCH_AUTO_APPROVE=1, benchmarks only) alice is always signed in and has granted
+ * everything asked, so every authorization ends at /authorize with a code, as a returning user's would.
+ */
+export function demoSilentInteraction(sessions: DemoSessions, autoApprove: boolean): SilentInteraction {
+  if (autoApprove) return () => ({ subject: AUTO_APPROVE_USER.subject, amr: ['pwd'] });
+  return (req: Request, details: InteractionDetails) => {
+    if (!details.prompt.includes('none')) return undefined;
+    const session = sessions.current(req);
+    if (session === undefined) return undefined;
+    const fresh = details.maxAge === undefined || session.authTime + details.maxAge >= Math.floor(Date.now() / 1000);
+    return fresh ? 'consent_required' : 'login_required';
+  };
 }

@@ -1,4 +1,4 @@
-import { type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
+import { type DynamicModule, type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { urlencoded } from 'express';
 import { RequestIdMiddleware } from '../par/index.js';
@@ -11,9 +11,13 @@ import { DemoSessions } from './demo-sessions.js';
 @Module({
   imports: [TerminusModule],
   controllers: [DemoInteractionController, DemoApiController, DemoHealthController],
-  providers: [DemoSessions],
 })
 export class DemoModule implements NestModule {
+  /** With the sessions the demo's `silentInteraction` reads too. */
+  static register(sessions: DemoSessions): DynamicModule {
+    return { module: DemoModule, providers: [{ provide: DemoSessions, useValue: sessions }] };
+  }
+
   configure(consumer: MiddlewareConsumer): void {
     // The request id after the body parser: its stream callbacks would run outside the id's context.
     consumer.apply(urlencoded({ extended: false, limit: '16kb' }), RequestIdMiddleware).forRoutes(DemoInteractionController);

@@ -32,6 +32,8 @@ export {
   type InteractionDetails,
   type InteractionResult,
   type InteractionDenialError,
+  type SilentInteraction,
+  type SilentInteractionAnswer,
   InteractionNotFoundError,
 } from './interaction/interaction.types.js';
 export type { AuthorizationGrant } from './codes/authorization-grant.js';

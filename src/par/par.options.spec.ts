@@ -200,6 +200,11 @@ describe('resolveParOptions', () => {
       expectRejected(loose({ ...valid(), requirePushedAuthorizationRequests: 'yes' }), 'requirePushedAuthorizationRequests', /must be a boolean/);
       expectRejected(loose({ ...valid(), requireSignedRequestObject: 1 }), 'requireSignedRequestObject', /must be a boolean \(got 1\)/);
     });
+    it('silentInteraction: not a function', () => {
+      expectRejected(loose({ ...valid(), silentInteraction: { subject: 'alice' } }), 'silentInteraction', /must be a function/);
+      expect(resolveParOptions(valid()).silentInteraction).toBeUndefined();
+    });
+
     it('onEvent: not a function', () => {
       expectRejected(loose({ ...valid(), onEvent: 'audit-log' }), 'onEvent', /must be a function/);
       expect(resolveParOptions(valid()).onEvent).toBeUndefined();

@@ -6,6 +6,7 @@ import type { FindAccountClaims } from './claims/account-claims.js';
 import type { ClientMetadata } from './clients/client.js';
 import { type ClientRegistry, StaticClientRegistry } from './clients/client-registry.js';
 import type { ParEventListener } from './observability/par-event.js';
+import type { SilentInteraction } from './interaction/interaction.types.js';
 import { checkFapi2Clients, PAR_PROFILES, type ParProfile, withFapi2Profile } from './fapi2-profile.js';
 
 /**
@@ -61,6 +62,19 @@ export interface ParModuleOptions {
    * @default (uid) => `/interaction/${uid}`
    */
   interactionUrl?: (uid: string) => string;
+  /**
+   * Lets /authorize end the interaction itself, without sending the browser to the host's page, when
+   * the host already knows the answer: the browser has the host's signed-in session and the user has
+   * already granted what is asked (single sign-on), or `prompt=none` cannot be satisfied. Called with
+   * the request to /authorize (its cookies) and the interaction's details, after the request is
+   * validated; not called with `prompt=login`, `consent` or `select_account`, which ask for a page.
+   * Answer an `InteractionResult` to issue the code at once (the rules of
+   * `InteractionService.finish` apply; a login older than `max_age` counts as no answer), an
+   * `InteractionDenialError` such as `consent_required` to end with that error, or undefined to
+   * show the page (with `prompt=none`: to end with `login_required`, OIDC Core §3.1.2.1).
+   * Without it every interaction goes to the host's page, `prompt=none` included.
+   */
+  silentInteraction?: SilentInteraction;
   /** Seconds an authorization code lives. 1 to 600 (to 60 under the fapi2 profile, FAPI 2.0 §5.3.2.1-11). @default 60 */
   codeTtl?: number;
   /** Seconds an access token lives. 1 to 86400. @default 300 */
@@ -300,6 +314,7 @@ export interface ResolvedParOptions {
   readonly requestUriTtl: number;
   readonly interactionTtl: number;
   readonly interactionUrl: (uid: string) => string;
+  readonly silentInteraction: SilentInteraction | undefined;
   readonly codeTtl: number;
   readonly accessTokenTtl: number;
   readonly idTokenTtl: number;
@@ -368,6 +383,7 @@ export function resolveParOptions(given: ParModuleOptions): ResolvedParOptions {
     requestUriTtl: integer(options, 'requestUriTtl', 60, 5, 599),
     interactionTtl: integer(options, 'interactionTtl', 600, 60, 86_400),
     interactionUrl: checkInteractionUrl(options.interactionUrl),
+    silentInteraction: checkFunction(options.silentInteraction, 'silentInteraction'),
     codeTtl: integer(options, 'codeTtl', 60, 1, 600),
     accessTokenTtl: integer(options, 'accessTokenTtl', 300, 1, 86_400),
     idTokenTtl: integer(options, 'idTokenTtl', 3600, 1, 86_400),

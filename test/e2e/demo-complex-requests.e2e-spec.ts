@@ -3,7 +3,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BASIC_CLIENT } from '../fixtures/clients.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { createDemoApp, enableBenchAutoApprove, type DemoApp } from '../support/demo-app.js';
+import { createDemoApp, type DemoApp } from '../support/demo-app.js';
 import { authorizationParams, basicAuth, form } from '../support/oauth.js';
 
 const CLIENT = { ...BASIC_CLIENT, client_name: 'Bank <App> & "Co"', scope: 'openid profile api:read', grant_types: ['authorization_code'] } as const;
@@ -21,28 +21,22 @@ const CLAIMS = {
   userinfo: { email: { essential: true } },
 };
 
-/** Follows /authorize → the demo's auto-approving interaction → the redirect_uri. */
+/** /authorize, which the demo's auto-approving silentInteraction answers with the redirect_uri. */
 async function frontChannel(demo: DemoApp, clientId: string, requestUri: string): Promise<URL> {
   const authorize = await request(demo.server).get('/authorize').query({ client_id: clientId, request_uri: requestUri });
   expect(authorize.status).toBe(303);
-  const cookie = ([] as string[]).concat(authorize.headers['set-cookie'] ?? [])[0]?.split(';')[0] as string;
-  const interaction = await request(demo.server).get(new URL(authorize.headers.location as string).pathname).set('Cookie', cookie);
-  expect(interaction.status).toBe(303);
-  return new URL(interaction.headers.location as string);
+  return new URL(authorize.headers.location as string);
 }
 
 describe('the demo server with RAR and the claims parameter, driven by oauth4webapi', () => {
   let db: TestDatabase;
   let demo: DemoApp;
-  let restoreAutoApprove: () => void = () => undefined;
 
   beforeAll(async () => {
-    restoreAutoApprove = enableBenchAutoApprove();
     db = await createTestDatabase();
-    demo = await createDemoApp({ database: db, clients: [CLIENT] });
+    demo = await createDemoApp({ database: db, clients: [CLIENT], benchAutoApprove: true });
   });
   afterAll(async () => {
-    restoreAutoApprove();
     await demo?.close();
     await db?.drop();
   });

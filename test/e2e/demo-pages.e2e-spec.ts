@@ -2,7 +2,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClientMetadata } from '../../src/par/index.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { createDemoApp, enableBenchAutoApprove, type DemoApp } from '../support/demo-app.js';
+import { createDemoApp, type DemoApp } from '../support/demo-app.js';
 import { authorizationParams, basicAuth, form } from '../support/oauth.js';
 
 /**
@@ -371,29 +371,32 @@ describe('demo login and consent pages', () => {
     expect(query.state).toBe('max-age-state');
   });
 
-  it('ends prompt=none without a demo session with a 303 to the redirect_uri: login_required, state and iss', async () => {
+  /** /authorize for a fresh push; answers the response (not followed). */
+  async function authorize(jar: CookieJar, client: PushingClient, overrides: Record<string, string | undefined> = {}): Promise<request.Response> {
+    const requestUri = await push(client, overrides);
+    const res = await request(demo.server).get('/authorize').set('Cookie', jar.header('/authorize')).query({ client_id: client.client_id, request_uri: requestUri });
+    jar.store(res);
+    return res;
+  }
+
+  it('ends prompt=none without a demo session at /authorize, with a 303 to the redirect_uri: login_required, state and iss', async () => {
     const jar = new CookieJar();
-    const path = await start(jar, PAGES_CLIENT, { prompt: 'none', state: 'none-state' });
-    const res = await get(jar, path);
+    const res = await authorize(jar, PAGES_CLIENT, { prompt: 'none', state: 'none-state' });
     expect(res.status).toBe(303);
     expect(res.headers['cache-control']).toBe('no-store');
+    expect(setCookies(res), 'no interaction cookie: there is no page to come back to').toEqual([]);
     expect(redirectQuery(res.headers.location as string, PAGES_CLIENT.redirect_uris[0])).toEqual({
       error: 'login_required',
       error_description: 'the end-user is not signed in',
       state: 'none-state',
       iss: demo.issuer,
     });
-    // The interaction is over.
-    const again = await get(jar, path);
-    expect(again.status).toBe(400);
-    expect(again.text).toContain(NO_LONGER_VALID);
   });
 
-  it('ends prompt=none with a demo session (but no stored consent) with consent_required', async () => {
+  it('ends prompt=none with a demo session (but no stored consent) at /authorize with consent_required', async () => {
     const jar = new CookieJar();
     await signIn(jar, await start(jar, PAGES_CLIENT));
-    const path = await start(jar, PAGES_CLIENT, { prompt: 'none', state: 'none-state-2' });
-    const res = await get(jar, path);
+    const res = await authorize(jar, PAGES_CLIENT, { prompt: 'none', state: 'none-state-2' });
     expect(res.status).toBe(303);
     expect(redirectQuery(res.headers.location as string, PAGES_CLIENT.redirect_uris[0])).toEqual({
       error: 'consent_required',
@@ -401,6 +404,24 @@ describe('demo login and consent pages', () => {
       state: 'none-state-2',
       iss: demo.issuer,
     });
+  });
+
+  it('ends prompt=none with login_required when the demo session is older than max_age', async () => {
+    const jar = new CookieJar();
+    await signIn(jar, await start(jar, PAGES_CLIENT));
+    await new Promise((resolve) => setTimeout(resolve, 1050 - (Date.now() % 1000)));
+    const res = await authorize(jar, PAGES_CLIENT, { prompt: 'none', max_age: '0', state: 'none-state-3' });
+    expect(res.status).toBe(303);
+    expect(redirectQuery(res.headers.location as string, PAGES_CLIENT.redirect_uris[0])).toMatchObject({ error: 'login_required', state: 'none-state-3' });
+  });
+
+  it('keeps the request_uri of a silently ended authorization dead', async () => {
+    const requestUri = await push(PAGES_CLIENT, { prompt: 'none' });
+    const first = await request(demo.server).get('/authorize').query({ client_id: PAGES_CLIENT.client_id, request_uri: requestUri });
+    expect(redirectQuery(first.headers.location as string, PAGES_CLIENT.redirect_uris[0]).error).toBe('login_required');
+    const again = await request(demo.server).get('/authorize').set('Accept', 'application/json').query({ client_id: PAGES_CLIENT.client_id, request_uri: requestUri });
+    expect(again.status).toBe(400);
+    expect(again.body.error).toBe('invalid_request_uri');
   });
 
   it('asks for the password again with prompt=login, despite a demo session, and then issues a code', async () => {
@@ -427,20 +448,17 @@ describe('demo login and consent pages', () => {
 describe('demo pages with BENCH_AUTO_APPROVE=1', () => {
   let db: TestDatabase;
   let demo: DemoApp;
-  let restoreAutoApprove: () => void = () => undefined;
 
   beforeAll(async () => {
-    restoreAutoApprove = enableBenchAutoApprove();
     db = await createTestDatabase();
-    demo = await createDemoApp({ database: db, clients: [PAGES_CLIENT] });
+    demo = await createDemoApp({ database: db, clients: [PAGES_CLIENT], benchAutoApprove: true });
   });
   afterAll(async () => {
-    restoreAutoApprove();
     await demo?.close();
     await db?.drop();
   });
 
-  it('answers the interaction URL with a 303 straight to the redirect_uri, with code, state and iss', async () => {
+  it('answers /authorize with a 303 straight to the redirect_uri, with code, state and iss, and no interaction cookie', async () => {
     const push = await request(demo.server)
       .post('/par')
       .set('Authorization', basicAuth(PAGES_CLIENT.client_id, PAGES_CLIENT.client_secret))
@@ -449,18 +467,25 @@ describe('demo pages with BENCH_AUTO_APPROVE=1', () => {
     expect(push.status).toBe(201);
     const authorize = await request(demo.server).get('/authorize').query({ client_id: PAGES_CLIENT.client_id, request_uri: push.body.request_uri as string });
     expect(authorize.status).toBe(303);
-    const path = INTERACTION_LOCATION.exec(authorize.headers.location as string)?.[1] as string;
-    const cookie = (setCookies(authorize)[0] ?? '').split(';')[0] as string;
-    const res = await request(demo.server).get(path).set('Cookie', cookie).set('Accept', 'text/html');
-    expect(res.status).toBe(303);
-    expect(res.headers['cache-control']).toBe('no-store');
-    expect(setCookies(res)).toEqual([]);
-    const query = redirectQuery(res.headers.location as string, PAGES_CLIENT.redirect_uris[0]);
+    expect(authorize.headers['cache-control']).toBe('no-store');
+    expect(setCookies(authorize)).toEqual([]);
+    const query = redirectQuery(authorize.headers.location as string, PAGES_CLIENT.redirect_uris[0]);
     expect(Object.keys(query).sort()).toEqual(['code', 'iss', 'state']);
     expect(query).toMatchObject({ code: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/), state: 'bench-state', iss: demo.issuer });
-    // Still bound to the browser: without its cookie there is nothing to approve.
-    const stranger = await request(demo.server).get(path).set('Accept', 'text/html');
-    expect(stranger.status).toBe(400);
-    expect(stranger.text).toContain(NO_LONGER_VALID);
+    // The request_uri is used up.
+    const again = await request(demo.server).get('/authorize').set('Accept', 'application/json').query({ client_id: PAGES_CLIENT.client_id, request_uri: push.body.request_uri as string });
+    expect(again.status).toBe(400);
+    expect(again.body.error).toBe('invalid_request_uri');
+  });
+
+  it('still shows the login page with prompt=login (no silent approval)', async () => {
+    const push = await request(demo.server)
+      .post('/par')
+      .set('Authorization', basicAuth(PAGES_CLIENT.client_id, PAGES_CLIENT.client_secret))
+      .type('form')
+      .send(form(authorizationParams(PAGES_CLIENT.redirect_uris[0], { prompt: 'login' })));
+    const authorize = await request(demo.server).get('/authorize').query({ client_id: PAGES_CLIENT.client_id, request_uri: push.body.request_uri as string });
+    expect(authorize.status).toBe(303);
+    expect(authorize.headers.location).toMatch(INTERACTION_LOCATION);
   });
 });

@@ -15,7 +15,7 @@ import { BASIC_CLIENT, type JwtClientFixture, makeJwtClient } from '../fixtures/
 import { createTestApp, type TestApp } from '../support/app.js';
 import { expectOAuthError } from '../support/assertions.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { createDemoApp, enableBenchAutoApprove, type DemoApp } from '../support/demo-app.js';
+import { createDemoApp, type DemoApp } from '../support/demo-app.js';
 import { type DpopKey, dpopProof, makeDpopKey } from '../support/dpop.js';
 import { browserRequest, queryOf, startInteraction } from '../support/flow.js';
 import { type AssertionOptions, authorizationParams, basicAuth, clientAssertion, form, JWT_BEARER, pkcePair } from '../support/oauth.js';
@@ -414,10 +414,8 @@ describe('the demo server with PROFILE=fapi2: fapi-client and the interaction pa
   let demo: DemoApp;
   let dir: string;
   let client: JwtClientFixture;
-  let restoreAutoApprove: () => void = () => undefined;
 
   beforeAll(async () => {
-    restoreAutoApprove = enableBenchAutoApprove();
     dir = mkdtempSync(join(tmpdir(), 'fapi2-demo-'));
     const keyFile = join(dir, 'fapi-client-key.json');
     const metadata = demoFapiClient(keyFile);
@@ -425,10 +423,9 @@ describe('the demo server with PROFILE=fapi2: fapi-client and the interaction pa
     const jwk = JSON.parse(readFileSync(keyFile, 'utf8')) as JWK;
     client = { metadata, privateKey: (await importJWK(jwk, jwk.alg)) as JwtClientFixture['privateKey'], kid: jwk.kid as string, alg: 'ES256' };
     db = await createTestDatabase();
-    demo = await createDemoApp({ database: db, clients: [metadata], par: { profile: 'fapi2' } });
+    demo = await createDemoApp({ database: db, clients: [metadata], par: { profile: 'fapi2' }, benchAutoApprove: true });
   });
   afterAll(async () => {
-    restoreAutoApprove();
     await demo?.close();
     await db?.drop();
     rmSync(dir, { recursive: true, force: true });
@@ -438,11 +435,8 @@ describe('the demo server with PROFILE=fapi2: fapi-client and the interaction pa
     const requestUri = expectPushed(await push(demo, client, { params: { scope: 'openid api:read', state: 'demo-state' } }));
     const authorize = await request(demo.server).get('/authorize').query({ client_id: 'fapi-client', request_uri: requestUri });
     expect(authorize.status).toBe(303);
-    const cookie = ([] as string[]).concat(authorize.headers['set-cookie'] ?? [])[0]?.split(';')[0] as string;
-    const res = await request(demo.server).get(new URL(authorize.headers.location as string).pathname).set('Cookie', cookie).set('Accept', 'text/html');
-    expect(res.status).toBe(303);
-    expect(res.headers['cache-control']).toBe('no-store');
-    const location = res.headers.location as string;
+    expect(authorize.headers['cache-control']).toBe('no-store');
+    const location = authorize.headers.location as string;
     expect(location.startsWith('http://127.0.0.1:4999/cb?')).toBe(true);
     const query = queryOf(location);
     expect(Object.keys(query).sort()).toEqual(['code', 'iss', 'state']);
@@ -471,9 +465,7 @@ describe('the demo server with PROFILE=fapi2: fapi-client and the interaction pa
       ),
     );
     const authorize = await request(demo.server).get('/authorize').query({ client_id: 'fapi-client', request_uri: pushed.request_uri });
-    const cookie = ([] as string[]).concat(authorize.headers['set-cookie'] ?? [])[0]?.split(';')[0] as string;
-    const interaction = await request(demo.server).get(new URL(authorize.headers.location as string).pathname).set('Cookie', cookie);
-    const params = oauth.validateAuthResponse(as, oauthClient, new URL(interaction.headers.location as string), state);
+    const params = oauth.validateAuthResponse(as, oauthClient, new URL(authorize.headers.location as string), state);
     const response = await oauth.authorizationCodeGrantRequest(as, oauthClient, clientAuth, params, 'http://127.0.0.1:4999/cb', verifier, { ...insecure, DPoP });
     const tokens = await oauth.processAuthorizationCodeResponse(as, oauthClient, response, { expectedNonce: nonce, requireIdToken: true });
     expect(tokens.token_type).toBe('dpop');

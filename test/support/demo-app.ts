@@ -26,6 +26,8 @@ export interface DemoAppSettings {
   clients: readonly ClientMetadata[];
   /** Further ParModule options (issuer and clients are filled in). */
   par?: Omit<Partial<ParModuleOptions>, 'issuer' | 'clients'>;
+  /** Set BENCH_AUTO_APPROVE=1 in the environment the demo's configuration is read from. */
+  benchAutoApprove?: boolean;
 }
 
 /**
@@ -36,10 +38,10 @@ export interface DemoAppSettings {
 export async function createDemoApp(settings: DemoAppSettings): Promise<DemoApp> {
   const port = await freePort();
   const issuer = `http://127.0.0.1:${port}`;
-  // The demo's own configuration (as src/main.ts reads it, from an environment of just these two
+  // The demo's own configuration (as src/main.ts reads it, from an environment of just these
   // variables, so that nothing of the test runner's environment leaks in), on the test's database
   // and with the test's clients.
-  const demo = readDemoConfig({ PORT: String(port), ISSUER: issuer });
+  const demo = readDemoConfig({ PORT: String(port), ISSUER: issuer, ...(settings.benchAutoApprove === true && { BENCH_AUTO_APPROVE: '1' }) });
   const config: DemoConfig = {
     ...demo,
     port,
@@ -95,18 +97,5 @@ export async function startRedirectTarget(): Promise<RedirectTarget> {
         server.closeAllConnections();
         server.close((error) => (error ? reject(error) : resolve()));
       }),
-  };
-}
-
-/**
- * Sets BENCH_AUTO_APPROVE=1 (read when the demo's interaction controller is created) and returns the
- * function that puts the previous value back.
- */
-export function enableBenchAutoApprove(): () => void {
-  const saved = process.env.BENCH_AUTO_APPROVE;
-  process.env.BENCH_AUTO_APPROVE = '1';
-  return () => {
-    if (saved === undefined) delete process.env.BENCH_AUTO_APPROVE;
-    else process.env.BENCH_AUTO_APPROVE = saved;
   };
 }

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Request } from 'express';
 import { notContained } from '../authorization-details/authorization-details.js';
 import type { AuthorizationRequest } from '../authorization-request/authorization-request.js';
+import type { Client } from '../clients/client.js';
 import { ClientsService } from '../clients/clients.service.js';
 import { AuthorizationCodeService } from '../codes/authorization-code.service.js';
 import { errorRedirect, successRedirect } from '../endpoints/authorization/authorization-response.js';
@@ -40,8 +41,37 @@ export class InteractionService {
   /** What is being asked, by whom. Throws {@link InteractionNotFoundError} when there is no such live interaction. */
   async details(uid: string, req: Request): Promise<InteractionDetails> {
     const { record } = await this.load(uid, req);
+    return this.describe(uid, record, await this.clients.find(record.request.clientId));
+  }
+
+  /**
+   * /authorize's side of `silentInteraction`: asks the host whether the interaction just opened can end
+   * without its page, and ends it if so. Answers where the browser goes next (the redirect_uri with a
+   * code or an error), or undefined for the host's page. Not asked with `prompt` other than `none`.
+   */
+  async endSilently(uid: string, binding: NewInteraction, record: InteractionRecord, client: Client, req: Request): Promise<string | undefined> {
+    const silent = this.options.silentInteraction;
+    if (silent === undefined) return undefined;
     const request = record.request.parameters as unknown as AuthorizationRequest;
-    const client = await this.clients.find(record.request.clientId);
+    const prompt = words(request.prompt);
+    const none = prompt.includes('none');
+    if (prompt.length > 0 && !none) return undefined;
+    const answer = await silent(req, this.describe(uid, record, client));
+    if (typeof answer === 'string') {
+      if (!DENIAL_ERRORS.has(answer)) throw new TypeError(`silentInteraction: unsupported error "${answer}"`);
+      return this.end(binding, record, new OAuthError(answer, defaultDescription(answer)));
+    }
+    if (answer !== undefined) {
+      if (typeof answer !== 'object' || answer === null) throw new TypeError('silentInteraction: must answer an InteractionResult, an InteractionDenialError or undefined');
+      // A login too old for max_age is no answer: the page can ask for a new one (prompt=none cannot).
+      const authTime = answer.authTime ?? Math.floor(this.options.clock.now() / 1000);
+      if (!loginTooOld(request, record, authTime)) return this.finishBound(binding, answer);
+    }
+    return none ? this.end(binding, record, new OAuthError('login_required', defaultDescription('login_required'))) : undefined;
+  }
+
+  private describe(uid: string, record: InteractionRecord, client: Client | undefined): InteractionDetails {
+    const request = record.request.parameters as unknown as AuthorizationRequest;
     return {
       uid,
       client: { clientId: record.request.clientId, clientName: client?.name },
@@ -68,6 +98,10 @@ export class InteractionService {
   async finish(uid: string, req: Request, result: InteractionResult): Promise<string> {
     const binding = presentedBinding(req, uid);
     if (binding === undefined) throw new InteractionNotFoundError();
+    return this.finishBound(binding, result);
+  }
+
+  private async finishBound(binding: NewInteraction, result: InteractionResult): Promise<string> {
     const now = this.options.clock.now();
     const nowSeconds = Math.floor(now / 1000);
     if (typeof result.subject !== 'string' || result.subject.length === 0 || result.subject.length > 255) {
@@ -102,12 +136,7 @@ export class InteractionService {
       await this.store.discardCode(minted.codeHash);
       throw new TypeError('InteractionService.finish: grantedAuthorizationDetails must be requested authorization details');
     }
-    // max_age counts from the authorization request (OIDC Core §3.1.2.1), i.e. when the interaction
-    // started, not from the moment the user clicks Approve; prompt=login wants a login after that too.
-    const startedSeconds = Math.floor(record.createdAt.getTime() / 1000);
-    const stale =
-      (request.max_age !== undefined && authTime + request.max_age < startedSeconds) ||
-      (words(request.prompt).includes('login') && authTime < startedSeconds);
+    const stale = loginTooOld(request, record, authTime);
     if (stale) {
       await this.store.discardCode(minted.codeHash);
       this.events.emit({ type: 'interaction.denied', clientId, error: 'login_required' });
@@ -150,6 +179,16 @@ export class InteractionService {
     if (record === undefined) throw new InteractionNotFoundError();
     return { record, binding };
   }
+}
+
+/**
+ * Whether a login at `authTime` is too old for the request: `max_age` counts from the authorization
+ * request (OIDC Core §3.1.2.1), i.e. when the interaction started, not from the moment the user clicks
+ * Approve; `prompt=login` wants a login after that too.
+ */
+function loginTooOld(request: AuthorizationRequest, record: InteractionRecord, authTime: number): boolean {
+  const startedSeconds = Math.floor(record.createdAt.getTime() / 1000);
+  return (request.max_age !== undefined && authTime + request.max_age < startedSeconds) || (words(request.prompt).includes('login') && authTime < startedSeconds);
 }
 
 function words(value: string | undefined): string[] {

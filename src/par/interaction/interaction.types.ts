@@ -1,4 +1,5 @@
 import { HttpException } from '@nestjs/common';
+import type { Request } from 'express';
 import type { AuthorizationDetail, ClaimsRequest } from '../authorization-request/authorization-request.js';
 
 /** What the host's login and consent pages need to know about an interaction. */
@@ -39,6 +40,15 @@ export interface InteractionResult {
 
 /** Errors the host may end an interaction with (RFC 6749 §4.1.2.1, OIDC Core §3.1.2.6). */
 export type InteractionDenialError = 'access_denied' | 'login_required' | 'consent_required' | 'interaction_required' | 'account_selection_required';
+
+/**
+ * What a host's `silentInteraction` answers: a result to issue the code without a page, an error to end
+ * the interaction with, or undefined to send the browser to the page (`prompt=none`: `login_required`).
+ */
+export type SilentInteractionAnswer = InteractionResult | InteractionDenialError | undefined;
+
+/** The `silentInteraction` option: decides at /authorize, from the browser's request and what is asked. */
+export type SilentInteraction = (req: Request, details: InteractionDetails) => SilentInteractionAnswer | Promise<SilentInteractionAnswer>;
 
 /**
  * The interaction is unknown, expired, already finished, or not bound to this browser. An

@@ -44,7 +44,7 @@ export class AuthorizationController {
 
   private async handle(req: Request, res: Response, read: () => Promise<Params>): Promise<void> {
     try {
-      const outcome = await this.service.authorize(await read());
+      const outcome = await this.service.authorize(await read(), req);
       sendRedirect(res, outcome.location, outcome.setCookie);
     } catch (error) {
       if (error instanceof RedirectableError) {

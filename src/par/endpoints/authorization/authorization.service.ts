@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { Request } from 'express';
 import type { AuthorizationRequest, CheckContext } from '../../authorization-request/authorization-request.js';
 import { checkClientId } from '../../authorization-request/check-client-id.js';
 import { checkDpopJkt } from '../../authorization-request/check-dpop-jkt.js';
@@ -14,6 +15,7 @@ import { databaseUnavailable, isDatabaseUnavailable } from '../../errors/databas
 import { invalidRequest, OAuthError } from '../../errors/oauth-error.js';
 import { RedirectableError } from '../../errors/redirectable-error.js';
 import { interactionCookie, newInteractionBinding, type InteractionBinding } from '../../interaction/interaction-binding.js';
+import { InteractionService } from '../../interaction/interaction.service.js';
 import { ParEvents } from '../../observability/par-events.service.js';
 import { parLogger } from '../../observability/par-logger.js';
 import { noteClient } from '../../observability/request-context.js';
@@ -22,10 +24,10 @@ import type { ResolvedParOptions } from '../../par.options.js';
 import type { InteractionRecord, PushedRequestStore } from '../../persistence/stores.js';
 import { resolveRequestUri } from './resolve-request-uri.js';
 
-/** Where the browser goes next, and the cookie that binds the interaction to it. */
+/** Where the browser goes next, and the cookie that binds the interaction to it (none when it ended silently). */
 export interface AuthorizeOutcome {
   readonly location: string;
-  readonly setCookie: string;
+  readonly setCookie: string | undefined;
 }
 
 /**
@@ -43,17 +45,19 @@ export class AuthorizationService {
     @Inject(PUSHED_REQUEST_STORE) private readonly store: PushedRequestStore,
     private readonly clients: ClientsService,
     private readonly events: ParEvents,
+    private readonly interactions: InteractionService,
   ) {
     this.secureCookies = options.issuer.startsWith('https:');
   }
 
-  async authorize(params: Params): Promise<AuthorizeOutcome> {
+  /** `req` is the browser's request, for the host's `silentInteraction` (its session cookie). */
+  async authorize(params: Params, req: Request): Promise<AuthorizeOutcome> {
     // 1. The client (never redirected: without it there is no trusted redirect_uri).
     const client = await checkClientId(params, this.clients);
     noteClient(client.id);
     const requestUri = optional(params, 'request_uri');
     // 2. A pushed request (RFC 9126 §4), or a plain one where PAR is optional.
-    return requestUri !== undefined ? this.fromPushedRequest(client, params, requestUri) : this.fromParameters(client, params);
+    return requestUri !== undefined ? this.fromPushedRequest(client, params, requestUri, req) : this.fromParameters(client, params, req);
   }
 
   /**
@@ -61,7 +65,7 @@ export class AuthorizationService {
    * this client's, unused, and within its window (or its login still running). It is validated again
    * against the current policy (§7.4): the client's registration may have changed since the push.
    */
-  private async fromPushedRequest(client: Client, params: Params, requestUri: string): Promise<AuthorizeOutcome> {
+  private async fromPushedRequest(client: Client, params: Params, requestUri: string, req: Request): Promise<AuthorizeOutcome> {
     if (params.has('request')) throw invalidRequest('request and request_uri must not be used together');
     const reference = resolveRequestUri(requestUri);
     const binding = newInteractionBinding();
@@ -79,11 +83,11 @@ export class AuthorizationService {
       await this.store.endInteraction(binding.stored.uidHash, binding.stored.bindingHash, new Date(now));
       throw this.redirectable(error, stored, client, record.request.credentialed);
     }
-    return this.toInteraction(binding, record, now, true);
+    return this.toInteraction(binding, record, now, true, client, req);
   }
 
   /** RFC 6749 §4.1.1 without PAR: refused where PAR is required (RFC 9126 §5, §6), else validated by the shared checks. */
-  private async fromParameters(client: Client, params: Params): Promise<AuthorizeOutcome> {
+  private async fromParameters(client: Client, params: Params, req: Request): Promise<AuthorizeOutcome> {
     if (this.options.requirePushedAuthorizationRequests || client.requirePushedAuthorizationRequests) {
       throw invalidRequest('pushed authorization requests are required: use request_uri from the pushed authorization request endpoint');
     }
@@ -124,10 +128,11 @@ export class AuthorizationService {
       if (isDatabaseUnavailable(error)) throw this.toClient(databaseUnavailable(), redirectUri, params);
       throw error;
     }
-    return this.toInteraction(binding, record, now, false);
+    return this.toInteraction(binding, record, now, false, client, req);
   }
 
-  private toInteraction(binding: InteractionBinding, record: InteractionRecord, now: number, pushed: boolean): AuthorizeOutcome {
+  /** To the host's page, bound to this browser by a cookie, unless the host's `silentInteraction` ends it at once. */
+  private async toInteraction(binding: InteractionBinding, record: InteractionRecord, now: number, pushed: boolean, client: Client, req: Request): Promise<AuthorizeOutcome> {
     const scope = record.request.parameters.scope;
     this.events.emit({
       type: 'interaction.started',
@@ -136,6 +141,8 @@ export class AuthorizationService {
       scope: typeof scope === 'string' ? scope : '',
       interactionExpiresAt: record.expiresAt.toISOString(),
     });
+    const ended = await this.interactions.endSilently(binding.uid, binding.stored, record, client, req);
+    if (ended !== undefined) return { location: ended, setCookie: undefined };
     const maxAge = Math.max(1, Math.ceil((record.expiresAt.getTime() - now) / 1000));
     const location = new URL(this.options.interactionUrl(binding.uid), `${this.options.issuer}/`).href;
     return { location, setCookie: interactionCookie(binding, maxAge, this.secureCookies) };
