@@ -8,7 +8,8 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module.js';
 import { readDemoConfig } from './demo/demo-config.js';
-import { applyHttpServerLimits, sqlStatementCount } from './par/index.js';
+import { configureDemoApp } from './demo/configure-demo-app.js';
+import { sqlStatementCount } from './par/index.js';
 
 async function main(): Promise<void> {
   const config = readDemoConfig();
@@ -19,8 +20,7 @@ async function main(): Promise<void> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config), { bodyParser: false, logger });
   app.enableShutdownHooks();
   if (process.env.BENCH_AUTO_APPROVE === '1') mountBenchStats(app);
-  // Slow clients (slowloris) and oversized headers are cut off by Node before they reach the app.
-  applyHttpServerLimits(app.getHttpServer());
+  configureDemoApp(app);
   await app.listen(config.port);
   const demoLogger = new Logger('Demo');
   if (process.env.BENCH_AUTO_APPROVE === '1') {

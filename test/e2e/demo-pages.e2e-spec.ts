@@ -458,6 +458,12 @@ describe('demo pages with BENCH_AUTO_APPROVE=1', () => {
     await db?.drop();
   });
 
+  it('sends no X-Powered-By banner', async () => {
+    const res = await request(demo.server).get('/.well-known/oauth-authorization-server');
+    expect(res.status).toBe(200);
+    expect(res.headers['x-powered-by']).toBeUndefined();
+  });
+
   it('answers /authorize with a 303 straight to the redirect_uri, with code, state and iss, and no interaction cookie', async () => {
     const push = await request(demo.server)
       .post('/par')

@@ -1,10 +1,10 @@
 import request from 'supertest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { InteractionDetails, ParEvent, SilentInteractionAnswer } from '../../src/par/index.js';
+import { type InteractionDetails, InteractionService, type ParEvent, type SilentInteractionAnswer } from '../../src/par/index.js';
 import { BASIC_CLIENT } from '../fixtures/clients.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { interactionFrom, pushRequest, queryOf } from '../support/flow.js';
+import { browserRequest, interactionFrom, pushRequest, queryOf } from '../support/flow.js';
 import { authorizationParams, basicAuth, form, pkcePair } from '../support/oauth.js';
 
 const REDIRECT = BASIC_CLIENT.redirect_uris[0];
@@ -98,13 +98,29 @@ describe('silentInteraction at /authorize', () => {
     expect(queryOf(res.headers.location as string)).toMatchObject({ code: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/), state: 'plain', iss: t.issuer });
   });
 
-  it('sends the browser to the page, with its cookie, when the host answers nothing', async () => {
-    const res = await authorize(await pushRequest(t, CLIENT));
+  it('sends the browser to the page, with its cookie, when the host answers nothing; the page then finishes it', async () => {
+    const res = await authorize(await pushRequest(t, CLIENT, { state: 'paged' }));
     expect(res.status).toBe(303);
     const started = interactionFrom(res);
     expect(started.location).toBe(`${t.issuer}/interaction/${started.uid}`);
     expect(asked).toHaveLength(1);
     expect(asked[0]?.details.uid).toBe(started.uid);
+    const interactions = t.app.get(InteractionService);
+    expect((await interactions.details(started.uid, browserRequest(started.cookie))).scopes).toEqual(['openid', 'profile']);
+    const location = await interactions.finish(started.uid, browserRequest(started.cookie), { subject: 'user-paged' });
+    expect(queryOf(location)).toMatchObject({ code: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/), state: 'paged' });
+  });
+
+  it('issues exactly one code when one request_uri is opened 20 times at once and the host approves each', async () => {
+    answer = () => ({ subject: 'user-race' });
+    const requestUri = await pushRequest(t, CLIENT);
+    const results = await Promise.all(Array.from({ length: 20 }, () => authorize(requestUri, { Accept: 'application/json' })));
+    const codes = results.filter((r) => r.status === 303 && queryOf(r.headers.location as string).code !== undefined);
+    expect(codes).toHaveLength(1);
+    for (const r of results.filter((x) => !codes.includes(x))) {
+      expect(r.status).toBe(400);
+      expect(r.body.error).toBe('invalid_request_uri');
+    }
   });
 
   it('ends with the error the host answers (consent_required), with state and iss, and the request_uri is dead', async () => {

@@ -77,6 +77,78 @@ describe('PostgreSQL stores (one atomic statement per operation)', () => {
       r.consumed_at === null ? null : new Date(r.consumed_at).getTime(),
     );
 
+  describe('PushedRequestStore: claimed requests (silentInteraction), without an interaction row', () => {
+    const claim = (request: NewPushedRequest, now: number, clientId = request.clientId) => requests.claimRequest(request.referenceHash, clientId, new Date(now), INTERACTION_TTL);
+    const interactionRows = async (request: NewPushedRequest): Promise<number> =>
+      (await db.query<{ n: string }>('SELECT count(*) AS n FROM par_interaction WHERE request_hash = $1', [request.referenceHash])).map((r) => Number(r.n))[0] ?? 0;
+
+    it('claims under the same rules as opening (client, expiry, the login window) and stores no interaction', async () => {
+      const request = pushedRequest(NOW + MINUTE);
+      await requests.insert(request);
+      expect(await claim(request, NOW, 'other-client')).toBeUndefined();
+      expect(await requests.claimRequest(hash(), request.clientId, new Date(NOW), INTERACTION_TTL)).toBeUndefined();
+      const claimed = await claim(request, NOW);
+      const { retainUntil: _retainUntil, ...inserted } = request;
+      expect(claimed?.request).toEqual({ ...inserted, firstUsedAt: new Date(NOW), consumedAt: null });
+      expect(claimed?.expiresAt).toEqual(new Date(NOW + INTERACTION_TTL));
+      expect(claimed?.createdAt).toEqual(new Date(NOW));
+      expect(await interactionRows(request)).toBe(0);
+      // Past the push's expiry, within the window its first use opened: claimed again (reload).
+      expect(await claim(request, NOW + 2 * MINUTE)).toBeDefined();
+      expect(await claim(request, NOW + INTERACTION_TTL + SECOND)).toBeUndefined();
+      const late = pushedRequest(NOW);
+      await requests.insert(late);
+      expect(await claim(late, NOW + SECOND), 'expired before its first use').toBeUndefined();
+    });
+
+    it('20 concurrent finishes of one claimed request: exactly one consumes it and stores its code', async () => {
+      const request = pushedRequest(NOW + MINUTE);
+      await requests.insert(request);
+      expect(await claim(request, NOW)).toBeDefined();
+      const codes = Array.from({ length: 20 }, () => authorizationCode(NOW + MINUTE));
+      const results = await Promise.all(codes.map((code, n) => (n % 4 === 3 ? requests.endRequest(request.referenceHash, new Date(NOW + SECOND)) : requests.finishRequest(request.referenceHash, new Date(NOW + SECOND), code))));
+      const won = (r: unknown): boolean => r !== undefined && r !== false;
+      expect(results.filter(won)).toHaveLength(1);
+      expect(await consumedAt(request)).toEqual([NOW + SECOND]);
+      const winner = results.findIndex(won);
+      const stored = await db.query<{ code_hash: string }>('SELECT code_hash FROM par_authorization_code WHERE code_hash = ANY($1)', [codes.map((c) => c.codeHash)]);
+      expect(stored.map((r) => r.code_hash), 'the winner\'s code only, none when an ending won').toEqual(winner % 4 === 3 ? [] : [codes[winner]?.codeHash]);
+      expect(await claim(request, NOW + SECOND)).toBeUndefined();
+    });
+
+    it('finishes with the code bound to the request, and returns the request', async () => {
+      const request = pushedRequest(NOW + MINUTE);
+      await requests.insert(request);
+      await claim(request, NOW);
+      const code = authorizationCode(NOW + MINUTE);
+      const finished = await requests.finishRequest(request.referenceHash, new Date(NOW), code);
+      expect(finished?.referenceHash).toBe(request.referenceHash);
+      expect(finished?.consumedAt).toEqual(new Date(NOW));
+      const rows = await db.query<{ grant_data: Record<string, unknown> }>('SELECT grant_data FROM par_authorization_code WHERE code_hash = $1', [code.codeHash]);
+      expect(rows[0]?.grant_data).toMatchObject({ sub: 'user-1', client_id: request.clientId, redirect_uri: BASIC_CLIENT.redirect_uris[0], scope: 'openid' });
+    });
+
+    it('neither finishes nor ends a request that was never claimed', async () => {
+      const request = pushedRequest(NOW + MINUTE);
+      await requests.insert(request);
+      expect(await requests.finishRequest(request.referenceHash, new Date(NOW), authorizationCode(NOW + MINUTE))).toBeUndefined();
+      expect(await requests.endRequest(request.referenceHash, new Date(NOW))).toBe(false);
+      expect(await requests.addInteraction(request.referenceHash, binding(), new Date(NOW), INTERACTION_TTL)).toBe(false);
+    });
+
+    it('adds the interaction of a claimed request for the page, which then finishes it; not once it is consumed', async () => {
+      const request = pushedRequest(NOW + MINUTE);
+      await requests.insert(request);
+      await claim(request, NOW);
+      const interaction = binding();
+      expect(await requests.addInteraction(request.referenceHash, interaction, new Date(NOW), INTERACTION_TTL)).toBe(true);
+      const found = await requests.findInteraction(interaction.uidHash, interaction.bindingHash, new Date(NOW));
+      expect(found?.expiresAt).toEqual(new Date(NOW + INTERACTION_TTL));
+      expect(await complete(interaction, NOW, authorizationCode(NOW + MINUTE))).toBe(true);
+      expect(await requests.addInteraction(request.referenceHash, binding(), new Date(NOW), INTERACTION_TTL)).toBe(false);
+    });
+  });
+
   describe('PushedRequestStore: a pushed request is consumed exactly once', () => {
     it('20 concurrent completions of interactions of one request: exactly one consumes it and stores its code', async () => {
       const request = pushedRequest(NOW + MINUTE);

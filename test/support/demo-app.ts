@@ -5,7 +5,8 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from '../../src/app.module.js';
 import { type DemoConfig, readDemoConfig } from '../../src/demo/demo-config.js';
-import { applyHttpServerLimits, type ClientMetadata, type ParModuleOptions } from '../../src/par/index.js';
+import { configureDemoApp } from '../../src/demo/configure-demo-app.js';
+import type { ClientMetadata, ParModuleOptions } from '../../src/par/index.js';
 import { freePort } from './app.js';
 import type { TestDatabase } from './database.js';
 
@@ -49,7 +50,7 @@ export async function createDemoApp(settings: DemoAppSettings): Promise<DemoApp>
     par: { ...demo.par, issuer, clients: settings.clients, purgeInterval: 0, ...settings.par },
   };
   const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config), { bodyParser: false, logger: false });
-  applyHttpServerLimits(app.getHttpServer() as Server);
+  configureDemoApp(app);
   try {
     await app.listen(port, '127.0.0.1');
   } catch (error) {

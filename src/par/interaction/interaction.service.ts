@@ -11,7 +11,7 @@ import { ParEvents } from '../observability/par-events.service.js';
 import { noteClient } from '../observability/request-context.js';
 import { PAR_OPTIONS, PUSHED_REQUEST_STORE } from '../par.constants.js';
 import type { ResolvedParOptions } from '../par.options.js';
-import type { InteractionRecord, NewInteraction, PushedRequestStore } from '../persistence/stores.js';
+import type { InteractionRecord, NewAuthorizationCode, NewInteraction, PushedRequestStore } from '../persistence/stores.js';
 import { presentedBinding } from './interaction-binding.js';
 import {
   type InteractionDenialError,
@@ -19,6 +19,12 @@ import {
   InteractionNotFoundError,
   type InteractionResult,
 } from './interaction.types.js';
+
+/**
+ * What an authorization in progress ends on: an interaction bound to a browser, or a pushed request
+ * claimed at /authorize without one (for the host's `silentInteraction`), with its claimed record.
+ */
+export type OpenAuthorization = { readonly binding: NewInteraction } | { readonly claimed: InteractionRecord };
 
 const DENIAL_ERRORS: ReadonlySet<string> = new Set(['access_denied', 'login_required', 'consent_required', 'interaction_required', 'account_selection_required']);
 
@@ -49,7 +55,7 @@ export class InteractionService {
    * without its page, and ends it if so. Answers where the browser goes next (the redirect_uri with a
    * code or an error), or undefined for the host's page. Not asked with `prompt` other than `none`.
    */
-  async endSilently(uid: string, binding: NewInteraction, record: InteractionRecord, client: Client, req: Request): Promise<string | undefined> {
+  async endSilently(uid: string, open: OpenAuthorization, record: InteractionRecord, client: Client, req: Request): Promise<string | undefined> {
     const silent = this.options.silentInteraction;
     if (silent === undefined) return undefined;
     const request = record.request.parameters as unknown as AuthorizationRequest;
@@ -59,15 +65,15 @@ export class InteractionService {
     const answer = await silent(req, this.describe(uid, record, client));
     if (typeof answer === 'string') {
       if (!DENIAL_ERRORS.has(answer)) throw new TypeError(`silentInteraction: unsupported error "${answer}"`);
-      return this.end(binding, record, new OAuthError(answer, defaultDescription(answer)));
+      return this.end(open, record, new OAuthError(answer, defaultDescription(answer)));
     }
     if (answer !== undefined) {
       if (typeof answer !== 'object' || answer === null) throw new TypeError('silentInteraction: must answer an InteractionResult, an InteractionDenialError or undefined');
       // A login too old for max_age is no answer: the page can ask for a new one (prompt=none cannot).
       const authTime = answer.authTime ?? Math.floor(this.options.clock.now() / 1000);
-      if (!loginTooOld(request, record, authTime)) return this.finishBound(binding, answer);
+      if (!loginTooOld(request, record, authTime)) return this.finishOn(open, answer);
     }
-    return none ? this.end(binding, record, new OAuthError('login_required', defaultDescription('login_required'))) : undefined;
+    return none ? this.end(open, record, new OAuthError('login_required', defaultDescription('login_required'))) : undefined;
   }
 
   private describe(uid: string, record: InteractionRecord, client: Client | undefined): InteractionDetails {
@@ -98,10 +104,10 @@ export class InteractionService {
   async finish(uid: string, req: Request, result: InteractionResult): Promise<string> {
     const binding = presentedBinding(req, uid);
     if (binding === undefined) throw new InteractionNotFoundError();
-    return this.finishBound(binding, result);
+    return this.finishOn({ binding }, result);
   }
 
-  private async finishBound(binding: NewInteraction, result: InteractionResult): Promise<string> {
+  private async finishOn(open: OpenAuthorization, result: InteractionResult): Promise<string> {
     const now = this.options.clock.now();
     const nowSeconds = Math.floor(now / 1000);
     if (typeof result.subject !== 'string' || result.subject.length === 0 || result.subject.length > 255) {
@@ -114,15 +120,16 @@ export class InteractionService {
     const granted = result.grantedScopes === undefined ? undefined : [...new Set(result.grantedScopes)];
     const minted = this.codes.mint(now);
     const host = { sub: result.subject, auth_time: authTime, acr: result.acr, amr: result.amr === undefined ? undefined : [...result.amr] };
-    const record = await this.store.finishInteraction(binding.uidHash, binding.bindingHash, new Date(now), {
+    const code = {
       codeHash: minted.codeHash,
       grantId: minted.grantId,
       expiresAt: minted.expiresAt,
       host,
       grantedScope: granted?.join(' '),
       grantedAuthorizationDetails: result.grantedAuthorizationDetails === undefined ? undefined : [...result.grantedAuthorizationDetails],
-    });
-    if (record === undefined) throw new InteractionNotFoundError();
+    };
+    const record = await this.consume(open, new Date(now), code);
+    if (record === undefined) throw ended(open);
     const clientId = record.request.clientId;
     noteClient(clientId);
     const request = record.request.parameters as unknown as AuthorizationRequest;
@@ -160,13 +167,21 @@ export class InteractionService {
   async deny(uid: string, req: Request, error: InteractionDenialError = 'access_denied', description?: string): Promise<string> {
     if (!DENIAL_ERRORS.has(error)) throw new TypeError(`InteractionService.deny: unsupported error "${String(error)}"`);
     const { record, binding } = await this.load(uid, req);
-    return this.end(binding, record, new OAuthError(error, description ?? defaultDescription(error)));
+    return this.end({ binding }, record, new OAuthError(error, description ?? defaultDescription(error)));
   }
 
-  private async end(binding: NewInteraction, record: InteractionRecord, error: OAuthError): Promise<string> {
+  /** Consumes the request of `open` and stores `code` with it, in one statement; undefined when already ended. */
+  private async consume(open: OpenAuthorization, now: Date, code: NewAuthorizationCode): Promise<InteractionRecord | undefined> {
+    if ('binding' in open) return this.store.finishInteraction(open.binding.uidHash, open.binding.bindingHash, now, code);
+    const request = await this.store.finishRequest(open.claimed.request.referenceHash, now, code);
+    return request === undefined ? undefined : { ...open.claimed, request };
+  }
+
+  private async end(open: OpenAuthorization, record: InteractionRecord, error: OAuthError): Promise<string> {
     const request = record.request.parameters as unknown as AuthorizationRequest;
-    const done = await this.store.endInteraction(binding.uidHash, binding.bindingHash, new Date(this.options.clock.now()));
-    if (!done) throw new InteractionNotFoundError();
+    const now = new Date(this.options.clock.now());
+    const done = 'binding' in open ? await this.store.endInteraction(open.binding.uidHash, open.binding.bindingHash, now) : await this.store.endRequest(record.request.referenceHash, now);
+    if (!done) throw ended(open);
     noteClient(record.request.clientId);
     this.events.emit({ type: 'interaction.denied', clientId: record.request.clientId, error: error.error });
     return errorRedirect(request.redirect_uri, this.options.issuer, error, request.state);
@@ -179,6 +194,11 @@ export class InteractionService {
     if (record === undefined) throw new InteractionNotFoundError();
     return { record, binding };
   }
+}
+
+/** The error for an authorization that another request ended first: the host's, or /authorize's own. */
+function ended(open: OpenAuthorization): Error {
+  return 'binding' in open ? new InteractionNotFoundError() : new OAuthError('invalid_request_uri', 'request_uri is unknown, expired or already used');
 }
 
 /**

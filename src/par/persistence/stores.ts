@@ -77,6 +77,19 @@ export interface PushedRequestStore {
   finishInteraction(uidHash: string, bindingHash: string, now: Date, code: NewAuthorizationCode): Promise<InteractionRecord | undefined>;
   /** Ends an interaction without a grant (denied, or invalid): its request is consumed. False when already ended. */
   endInteraction(uidHash: string, bindingHash: string, now: Date): Promise<boolean>;
+  /**
+   * {@link openInteraction}'s claim on the pushed request without opening an interaction, for an
+   * authorization that may end at once (the host's `silentInteraction`): the record's interaction times
+   * are those an interaction opened now would have. Follow it with {@link finishRequest},
+   * {@link endRequest} or, to show the host's page after all, {@link addInteraction}.
+   */
+  claimRequest(referenceHash: string, clientId: string, now: Date, interactionTtlMs: number): Promise<InteractionRecord | undefined>;
+  /** Opens an interaction on a claimed, unconsumed request. False when it was consumed meanwhile. */
+  addInteraction(referenceHash: string, interaction: NewInteraction, now: Date, interactionTtlMs: number): Promise<boolean>;
+  /** {@link finishInteraction} for a claimed request without an interaction: consumed once, with the code. */
+  finishRequest(referenceHash: string, now: Date, code: NewAuthorizationCode): Promise<PushedRequestRecord | undefined>;
+  /** {@link endInteraction} for a claimed request without an interaction. */
+  endRequest(referenceHash: string, now: Date): Promise<boolean>;
   /** Deletes a code that must not be redeemed after all (its interaction turned out invalid). */
   discardCode(codeHash: string): Promise<void>;
   /** Deletes up to `limit` requests (with their interactions) kept past `before`; returns how many. */

@@ -55,6 +55,47 @@ function toInteraction(row: InteractionRow): InteractionRecord {
 }
 
 /**
+ * The CTE `c` that stores an authorization code for the request `r` consumes in the same statement:
+ * its grant is the request's binding plus the host's part. `$now` is the statement's parameter number
+ * for now, `$first` the first of the six of {@link codeValues}.
+ */
+function codeInsert(now: number, first: number): string {
+  const [codeHash, grantId, host, scope, expiresAt, details] = [0, 1, 2, 3, 4, 5].map((i) => `$${first + i}`);
+  return `c AS (
+         INSERT INTO par_authorization_code (code_hash, client_id, grant_id, grant_data, expires_at, created_at)
+         SELECT ${codeHash}, r.client_id, ${grantId}, jsonb_strip_nulls(${host}::jsonb || jsonb_build_object(
+             'client_id', r.client_id,
+             'redirect_uri', r.parameters->'redirect_uri',
+             'scope', COALESCE(to_jsonb(${scope}::text), r.parameters->'scope'),
+             'code_challenge', r.parameters->'code_challenge',
+             'code_challenge_method', r.parameters->'code_challenge_method',
+             'nonce', r.parameters->'nonce',
+             'resource', r.parameters->'resource',
+             'max_age', r.parameters->'max_age',
+             'dpop_jkt', to_jsonb(r.dpop_jkt)))
+           -- JSON members keep their own nulls: a claim asked for "in the default manner" (OIDC Core
+           -- §5.5.1), a null field of an authorization detail (RFC 9396) are data, not absent members.
+           || CASE WHEN r.parameters->'claims' IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('claims', r.parameters->'claims') END
+           || CASE WHEN COALESCE(${details}::jsonb, r.parameters->'authorization_details') IS NULL THEN '{}'::jsonb
+                   ELSE jsonb_build_object('authorization_details', COALESCE(${details}::jsonb, r.parameters->'authorization_details')) END, ${expiresAt}, $${now}
+           FROM r
+         RETURNING code_hash
+       )`;
+}
+
+/** The parameters of {@link codeInsert}, in its order. */
+function codeValues(code: NewAuthorizationCode): unknown[] {
+  return [
+    code.codeHash,
+    code.grantId,
+    JSON.stringify(code.host),
+    code.grantedScope ?? null,
+    code.expiresAt,
+    code.grantedAuthorizationDetails === undefined ? null : JSON.stringify(code.grantedAuthorizationDetails),
+  ];
+}
+
+/**
  * {@link PushedRequestStore} on PostgreSQL through TypeORM. Every operation is one statement (with
  * data-modifying CTEs where it touches two tables), so it is atomic without a transaction.
  */
@@ -144,41 +185,65 @@ export class TypeOrmPushedRequestStore implements PushedRequestStore {
          UPDATE par_pushed_request p SET consumed_at = $3 FROM i
           WHERE p.reference_hash = i.request_hash AND p.consumed_at IS NULL
          RETURNING ${REQUEST_COLUMNS.replaceAll('r.', 'p.')}, i.expires_at AS interaction_expires_at, i.created_at AS interaction_created_at
-       ), c AS (
-         INSERT INTO par_authorization_code (code_hash, client_id, grant_id, grant_data, expires_at, created_at)
-         SELECT $4, r.client_id, $5, jsonb_strip_nulls($6::jsonb || jsonb_build_object(
-             'client_id', r.client_id,
-             'redirect_uri', r.parameters->'redirect_uri',
-             'scope', COALESCE(to_jsonb($7::text), r.parameters->'scope'),
-             'code_challenge', r.parameters->'code_challenge',
-             'code_challenge_method', r.parameters->'code_challenge_method',
-             'nonce', r.parameters->'nonce',
-             'resource', r.parameters->'resource',
-             'max_age', r.parameters->'max_age',
-             'dpop_jkt', to_jsonb(r.dpop_jkt)))
-           -- JSON members keep their own nulls: a claim asked for "in the default manner" (OIDC Core
-           -- §5.5.1), a null field of an authorization detail (RFC 9396) are data, not absent members.
-           || CASE WHEN r.parameters->'claims' IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('claims', r.parameters->'claims') END
-           || CASE WHEN COALESCE($9::jsonb, r.parameters->'authorization_details') IS NULL THEN '{}'::jsonb
-                   ELSE jsonb_build_object('authorization_details', COALESCE($9::jsonb, r.parameters->'authorization_details')) END, $8, $3
-           FROM r
-         RETURNING code_hash
-       )
+       ), ${codeInsert(3, 4)}
        SELECT * FROM r`,
-      [
-        uidHash,
-        bindingHash,
-        now,
-        code.codeHash,
-        code.grantId,
-        JSON.stringify(code.host),
-        code.grantedScope ?? null,
-        code.expiresAt,
-        code.grantedAuthorizationDetails === undefined ? null : JSON.stringify(code.grantedAuthorizationDetails),
-      ],
+      [uidHash, bindingHash, now, ...codeValues(code)],
     );
     const row = rows[0];
     return row === undefined ? undefined : toInteraction(row);
+  }
+
+  async claimRequest(referenceHash: string, clientId: string, now: Date, interactionTtlMs: number): Promise<InteractionRecord | undefined> {
+    const ms = MS.replace('$INTERVAL', '$4');
+    const rows = await queryRows<InteractionRow>(
+      this.dataSource,
+      `UPDATE par_pushed_request r SET first_used_at = COALESCE(first_used_at, $3)
+        WHERE reference_hash = $1 AND client_id = $2 AND consumed_at IS NULL
+          AND CASE WHEN first_used_at IS NULL THEN expires_at > $3 ELSE first_used_at + ${ms} > $3 END
+       RETURNING ${REQUEST_COLUMNS}, r.first_used_at + ${ms} AS interaction_expires_at, $3::timestamptz AS interaction_created_at`,
+      [referenceHash, clientId, now, interactionTtlMs],
+    );
+    const row = rows[0];
+    return row === undefined ? undefined : toInteraction(row);
+  }
+
+  async addInteraction(referenceHash: string, interaction: NewInteraction, now: Date, interactionTtlMs: number): Promise<boolean> {
+    const ms = MS.replace('$INTERVAL', '$5');
+    const rows = await queryRows<{ uid_hash: string }>(
+      this.dataSource,
+      `INSERT INTO par_interaction (uid_hash, binding_hash, request_hash, expires_at, created_at)
+       SELECT $2, $3, reference_hash, first_used_at + ${ms}, $4 FROM par_pushed_request
+        WHERE reference_hash = $1 AND consumed_at IS NULL AND first_used_at IS NOT NULL
+       RETURNING uid_hash`,
+      [referenceHash, interaction.uidHash, interaction.bindingHash, now, interactionTtlMs],
+    );
+    return rows.length === 1;
+  }
+
+  async finishRequest(referenceHash: string, now: Date, code: NewAuthorizationCode): Promise<PushedRequestRecord | undefined> {
+    const rows = await queryRows<RequestRow>(
+      this.dataSource,
+      `WITH r AS (
+         UPDATE par_pushed_request p SET consumed_at = $2
+          WHERE p.reference_hash = $1 AND p.first_used_at IS NOT NULL AND p.consumed_at IS NULL
+         RETURNING ${REQUEST_COLUMNS.replaceAll('r.', 'p.')}
+       ), ${codeInsert(2, 3)}
+       SELECT * FROM r`,
+      [referenceHash, now, ...codeValues(code)],
+    );
+    const row = rows[0];
+    return row === undefined ? undefined : toRequest(row);
+  }
+
+  async endRequest(referenceHash: string, now: Date): Promise<boolean> {
+    const rows = await queryRows<{ reference_hash: string }>(
+      this.dataSource,
+      `UPDATE par_pushed_request SET consumed_at = $2
+        WHERE reference_hash = $1 AND first_used_at IS NOT NULL AND consumed_at IS NULL
+       RETURNING reference_hash`,
+      [referenceHash, now],
+    );
+    return rows.length === 1;
   }
 
   async endInteraction(uidHash: string, bindingHash: string, now: Date): Promise<boolean> {

@@ -15,7 +15,7 @@ import { databaseUnavailable, isDatabaseUnavailable } from '../../errors/databas
 import { invalidRequest, OAuthError } from '../../errors/oauth-error.js';
 import { RedirectableError } from '../../errors/redirectable-error.js';
 import { interactionCookie, newInteractionBinding, type InteractionBinding } from '../../interaction/interaction-binding.js';
-import { InteractionService } from '../../interaction/interaction.service.js';
+import { InteractionService, type OpenAuthorization } from '../../interaction/interaction.service.js';
 import { ParEvents } from '../../observability/par-events.service.js';
 import { parLogger } from '../../observability/par-logger.js';
 import { noteClient } from '../../observability/request-context.js';
@@ -71,7 +71,12 @@ export class AuthorizationService {
     const binding = newInteractionBinding();
     const now = this.options.clock.now();
     const referenceHash = sha256(reference);
-    const record = await this.store.openInteraction(referenceHash, client.id, binding.stored, new Date(now), this.options.interactionTtl * 1000);
+    // With a silentInteraction the request is only claimed: the interaction is stored if the page is needed.
+    const claim = this.options.silentInteraction !== undefined;
+    const ttl = this.options.interactionTtl * 1000;
+    const record = claim
+      ? await this.store.claimRequest(referenceHash, client.id, new Date(now), ttl)
+      : await this.store.openInteraction(referenceHash, client.id, binding.stored, new Date(now), ttl);
     parLogger.verbose(record === undefined ? 'request_uri refused' : 'request_uri redeemed', { clientId: client.id, requestUriHash: referenceHash.slice(0, 8) });
     if (record === undefined) throw new OAuthError('invalid_request_uri', 'request_uri is unknown, expired or already used');
     // Back to wire form for the shared checks: JSON members (authorization_details, claims) as JSON text.
@@ -80,10 +85,11 @@ export class AuthorizationService {
       validateAuthorizationRequest(stored, this.context(client, record.request.credentialed));
     } catch (error) {
       // The request cannot go on: end it, so that its request_uri is dead.
-      await this.store.endInteraction(binding.stored.uidHash, binding.stored.bindingHash, new Date(now));
+      if (claim) await this.store.endRequest(referenceHash, new Date(now));
+      else await this.store.endInteraction(binding.stored.uidHash, binding.stored.bindingHash, new Date(now));
       throw this.redirectable(error, stored, client, record.request.credentialed);
     }
-    return this.toInteraction(binding, record, now, true, client, req);
+    return this.toInteraction(binding, record, now, true, client, req, claim ? { claimed: record } : { binding: binding.stored });
   }
 
   /** RFC 6749 §4.1.1 without PAR: refused where PAR is required (RFC 9126 §5, §6), else validated by the shared checks. */
@@ -128,11 +134,19 @@ export class AuthorizationService {
       if (isDatabaseUnavailable(error)) throw this.toClient(databaseUnavailable(), redirectUri, params);
       throw error;
     }
-    return this.toInteraction(binding, record, now, false, client, req);
+    return this.toInteraction(binding, record, now, false, client, req, { binding: binding.stored });
   }
 
   /** To the host's page, bound to this browser by a cookie, unless the host's `silentInteraction` ends it at once. */
-  private async toInteraction(binding: InteractionBinding, record: InteractionRecord, now: number, pushed: boolean, client: Client, req: Request): Promise<AuthorizeOutcome> {
+  private async toInteraction(
+    binding: InteractionBinding,
+    record: InteractionRecord,
+    now: number,
+    pushed: boolean,
+    client: Client,
+    req: Request,
+    open: OpenAuthorization,
+  ): Promise<AuthorizeOutcome> {
     const scope = record.request.parameters.scope;
     this.events.emit({
       type: 'interaction.started',
@@ -141,8 +155,11 @@ export class AuthorizationService {
       scope: typeof scope === 'string' ? scope : '',
       interactionExpiresAt: record.expiresAt.toISOString(),
     });
-    const ended = await this.interactions.endSilently(binding.uid, binding.stored, record, client, req);
+    const ended = await this.interactions.endSilently(binding.uid, open, record, client, req);
     if (ended !== undefined) return { location: ended, setCookie: undefined };
+    if ('claimed' in open && !(await this.store.addInteraction(record.request.referenceHash, binding.stored, new Date(now), this.options.interactionTtl * 1000))) {
+      throw new OAuthError('invalid_request_uri', 'request_uri is unknown, expired or already used');
+    }
     const maxAge = Math.max(1, Math.ceil((record.expiresAt.getTime() - now) / 1000));
     const location = new URL(this.options.interactionUrl(binding.uid), `${this.options.issuer}/`).href;
     return { location, setCookie: interactionCookie(binding, maxAge, this.secureCookies) };
