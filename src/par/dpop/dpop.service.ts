@@ -8,8 +8,12 @@ import { KeyService } from '../keys/key.service.js';
 import { DpopNonces } from './dpop-nonce.js';
 import { type VerifiedDpopProof, verifyDpopProof } from './dpop-proof.js';
 
-/** The DPoP proofs a request carries, as header values (Node keeps repeated headers apart here). */
+/**
+ * The DPoP proofs a request carries, as header values (Node keeps repeated headers apart in
+ * `headersDistinct`, which it builds for every header on first use: only read when there is a proof).
+ */
 export function dpopHeaders(req: Request): string[] {
+  if (req.headers.dpop === undefined) return [];
   return req.headersDistinct?.dpop ?? (typeof req.headers.dpop === 'string' ? [req.headers.dpop] : []);
 }
 

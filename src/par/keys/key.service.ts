@@ -11,7 +11,7 @@ import {
 } from 'jose';
 import { PAR_DATA_SOURCE, PAR_OPTIONS } from '../par.constants.js';
 import { inferAlg, type ResolvedParOptions } from '../par.options.js';
-import { queryRows } from '../persistence/sql.js';
+import { runStatement } from '../persistence/sql.js';
 import { parLogger } from '../observability/par-logger.js';
 
 /** A key that signs tokens. */
@@ -70,20 +70,20 @@ export class KeyService implements OnModuleInit {
 
   /**
    * The development key lives in one fixed row: the first instance to insert it wins, atomically, and
-   * every instance (and restart) then reads the same key.
+   * every instance (and restart) then reads the same key. Boot work: not counted in `sqlStatementCount`.
    */
   private async developmentKey(): Promise<JWK> {
-    const existing = await queryRows<{ private_jwk: JWK }>(this.dataSource, 'SELECT private_jwk FROM par_signing_key WHERE kid = $1', [DEVELOPMENT_KEY_ROW]);
+    const existing = await runStatement<{ private_jwk: JWK }>(this.dataSource, 'SELECT private_jwk FROM par_signing_key WHERE kid = $1', [DEVELOPMENT_KEY_ROW]);
     if (existing[0]) return existing[0].private_jwk;
     const { privateKey } = await generateKeyPair('ES256', { extractable: true });
     const jwk = await exportJWK(privateKey);
     const candidate: JWK = { ...jwk, kid: await calculateJwkThumbprint(jwk), alg: 'ES256', use: 'sig' };
-    await queryRows(this.dataSource, 'INSERT INTO par_signing_key (kid, private_jwk, created_at) VALUES ($1, $2, $3) ON CONFLICT (kid) DO NOTHING', [
+    await runStatement(this.dataSource, 'INSERT INTO par_signing_key (kid, private_jwk, created_at) VALUES ($1, $2, $3) ON CONFLICT (kid) DO NOTHING', [
       DEVELOPMENT_KEY_ROW,
       JSON.stringify(candidate),
       new Date(),
     ]);
-    const stored = await queryRows<{ private_jwk: JWK }>(this.dataSource, 'SELECT private_jwk FROM par_signing_key WHERE kid = $1', [DEVELOPMENT_KEY_ROW]);
+    const stored = await runStatement<{ private_jwk: JWK }>(this.dataSource, 'SELECT private_jwk FROM par_signing_key WHERE kid = $1', [DEVELOPMENT_KEY_ROW]);
     parLogger.warn('no signingKeys configured: using a generated development key kept in the database. Configure signingKeys in production.', { option: 'signingKeys' });
     return stored[0]?.private_jwk ?? candidate;
   }

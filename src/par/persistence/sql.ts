@@ -23,7 +23,11 @@ interface PooledDriver {
 
 let statements = 0;
 
-/** How many statements ParModule has sent since the process started (benchmarks report SQL per flow). */
+/**
+ * How many statements ParModule has sent since the process started, for requests and for its
+ * background jobs (rate-limit syncs, purges); boot (the development key) and health probes are not
+ * counted. Benchmarks report it per flow.
+ */
 export function sqlStatementCount(): number {
   return statements;
 }
