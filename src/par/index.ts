@@ -70,6 +70,7 @@ export {
 } from './observability/par-event.js';
 export { RateLimiter } from './rate-limits/rate-limiter.service.js';
 export { applyHttpServerLimits } from './http-server-limits.js';
+export { expressMessageClasses, type ExpressMessageClasses, ParExpressAdapter } from './http/par-express-adapter.js';
 export { PAR_MIGRATIONS } from '../../migrations/index.js';
 export { KeyService, type SigningKey } from './keys/key.service.js';
 export { AccessTokenVerifier, type AccessTokenClaims, InvalidAccessTokenError } from './tokens/access-token-verifier.js';

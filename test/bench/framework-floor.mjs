@@ -46,7 +46,9 @@ async function serve(kind, port) {
     Reflect.decorate([Controller()], PushController);
     class FloorModule {}
     Reflect.decorate([Module({ controllers: [PushController] })], FloorModule);
-    const app = await NestFactory.create(FloorModule, { bodyParser: false, logger: false });
+    // 'nest+ParExpressAdapter': the adapter the demo uses (from the build: `npm run build` first).
+    const adapter = kind === 'nest' ? [] : [new (await import('../../dist/src/par/index.js')).ParExpressAdapter()];
+    const app = await NestFactory.create(FloorModule, ...adapter, { bodyParser: false, logger: false });
     await app.listen(port);
   }
   process.send?.('up');
@@ -61,7 +63,7 @@ if (process.argv[2]) {
   writeFileSync(script, 'wrk.method = "POST"\nwrk.body = "response_type=code&scope=openid&state=abc"\nwrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\n');
   const cpuTicks = (pid) => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ').slice(11, 13).reduce((a, b) => a + Number(b), 0);
   console.log('| server | requests/s | server CPU µs/request |\n|---|---|---|');
-  for (const [i, kind] of ['node:http', 'express', 'nest'].entries()) {
+  for (const [i, kind] of ['node:http', 'express', 'nest', 'nest+ParExpressAdapter'].entries()) {
     const port = 3300 + i;
     const child = spawn(process.execPath, [fileURLToPath(import.meta.url), kind, String(port)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     await new Promise((resolve) => child.once('message', resolve));

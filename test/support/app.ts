@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { createServer } from 'node:net';
-import type { INestApplication, ModuleMetadata } from '@nestjs/common';
+import type { INestApplication, ModuleMetadata, NestApplicationOptions } from '@nestjs/common';
+import type { AbstractHttpAdapter } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { parDataSourceOptions } from '../../src/database/data-source-options.js';
@@ -37,6 +38,10 @@ export interface TestAppSettings {
   register?: (options: ParModuleOptions) => NonNullable<ModuleMetadata['imports']>[number];
   /** Nest's own body parser (the default host set-up) instead of ParModule's. @default false */
   hostBodyParser?: boolean;
+  /** The HTTP adapter (Nest's ExpressAdapter by default). */
+  adapter?: AbstractHttpAdapter;
+  /** Further NestApplicationOptions. */
+  appOptions?: NestApplicationOptions;
   /** Further set-up of the app before init (global pipes, filters, interceptors). */
   configure?: (app: INestApplication) => void;
 }
@@ -54,7 +59,8 @@ export async function createTestApp(settings: TestAppSettings): Promise<TestApp>
     imports: [TypeOrmModule.forRoot(parDataSourceOptions(settings.database.settings)), register(options), ...(settings.host?.imports ?? [])],
     providers: [...(settings.host?.providers ?? [])],
   }).compile();
-  const app = moduleRef.createNestApplication({ bodyParser: settings.hostBodyParser ?? false, logger: false });
+  const appOptions: NestApplicationOptions = { bodyParser: settings.hostBodyParser ?? false, logger: false, ...settings.appOptions };
+  const app = settings.adapter === undefined ? moduleRef.createNestApplication(appOptions) : moduleRef.createNestApplication(settings.adapter, appOptions);
   settings.configure?.(app);
   await app.listen(port, '127.0.0.1');
   return { app, issuer, server: app.getHttpServer(), close: () => app.close() };

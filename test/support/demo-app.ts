@@ -6,7 +6,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from '../../src/app.module.js';
 import { type DemoConfig, readDemoConfig } from '../../src/demo/demo-config.js';
 import { configureDemoApp } from '../../src/demo/configure-demo-app.js';
-import type { ClientMetadata, ParModuleOptions } from '../../src/par/index.js';
+import { type ClientMetadata, ParExpressAdapter, type ParModuleOptions } from '../../src/par/index.js';
 import { freePort } from './app.js';
 import type { TestDatabase } from './database.js';
 
@@ -49,7 +49,7 @@ export async function createDemoApp(settings: DemoAppSettings): Promise<DemoApp>
     database: settings.database.settings,
     par: { ...demo.par, issuer, clients: settings.clients, purgeInterval: 0, ...settings.par },
   };
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config), { bodyParser: false, logger: false });
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config), new ParExpressAdapter(), { bodyParser: false, logger: false });
   configureDemoApp(app);
   try {
     await app.listen(port, '127.0.0.1');
