@@ -85,6 +85,17 @@ describe('POST /par (RFC 9126 §2)', () => {
     expectOAuthError(res, 400, 'invalid_request', 'application/x-www-form-urlencoded');
   });
 
+  it('reads the form media type in any spelling a client may send it, with or without a charset', async () => {
+    for (const type of ['application/x-www-form-urlencoded', 'application/x-www-form-urlencoded;charset=UTF-8', 'application/x-www-form-urlencoded; charset=utf-8', 'APPLICATION/X-WWW-FORM-URLENCODED', 'application/x-www-form-urlencoded ; charset=UTF-8']) {
+      const res = await request(t.server).post('/par').set('Authorization', AUTH).set('Content-Type', type).send(form(authorizationParams(REDIRECT)));
+      expect(res.status, type).toBe(201);
+    }
+    for (const type of ['application/x-www-form-urlencodedx', 'text/plain', 'multipart/form-data; boundary=x']) {
+      const res = await request(t.server).post('/par').set('Authorization', AUTH).set('Content-Type', type).send(form(authorizationParams(REDIRECT)));
+      expectOAuthError(res, 400, 'invalid_request', 'application/x-www-form-urlencoded');
+    }
+  });
+
   it('rejects request_uri in the push (§2.1)', async () => {
     const res = await push(authorizationParams(REDIRECT, { request_uri: 'urn:ietf:params:oauth:request_uri:abc' }));
     expectOAuthError(res, 400, 'invalid_request', 'request_uri must not be used');

@@ -34,10 +34,17 @@ export class FormBodyReader {
     // The limit holds whoever parses the body: the host's parser may have read it already.
     const declared = Number(req.headers['content-length'] ?? '0');
     if (declared > limit) throw refuse(req, tooLarge(limit));
-    if (req.method === 'GET' || req.method === 'HEAD' || !req.is(FORM_TYPE)) return false;
+    if (req.method === 'GET' || req.method === 'HEAD' || !isForm(req)) return false;
     if (req.body === undefined) req.body = parseUrlEncoded(await readLimited(req, limit));
     return true;
   }
+}
+
+/** The exact media type as clients send it, else Express's full check (case, parameters, suffixes). */
+function isForm(req: Request): boolean {
+  const type = req.headers['content-type'];
+  if (type === FORM_TYPE || type === `${FORM_TYPE};charset=UTF-8` || type === `${FORM_TYPE}; charset=utf-8`) return true;
+  return Boolean(req.is(FORM_TYPE));
 }
 
 function readLimited(req: Request, limit: number): Promise<string> {
@@ -59,7 +66,7 @@ function readLimited(req: Request, limit: number): Promise<string> {
       chunks.push(chunk);
     });
     req.on('end', () => {
-      if (!failed) resolve(Buffer.concat(chunks).toString('utf8'));
+      if (!failed) resolve((chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)).toString('utf8'));
     });
     req.on('error', () => {
       if (!failed) fail(new OAuthError('invalid_request', 'the request body could not be read'));
