@@ -1,8 +1,9 @@
 // Load driver for `npm run bench`: CONCURRENCY workers run full PAR flows (or pushes alone) for
 // DURATION seconds after WARMUP, with oauth4webapi as the client, against ISSUER. The server must run
-// with BENCH_AUTO_APPROVE=1 (the interaction URL signs alice in and approves at once) and expose
-// /__bench/stats. Prints one JSON line: rate, latency percentiles (of the whole operation and of each
-// step: push, authorize = the first GET /authorize, interaction = the hops after it, token), server CPU
+// with BENCH_AUTO_APPROVE=1 (alice is signed in and approves at once: /authorize answers with the code)
+// and expose /__bench/stats. Prints one JSON line: rate, latency percentiles (of the whole operation and
+// of each step: push, authorize = the first GET /authorize, interaction = the hops after it, 0 when
+// there are none, token), server CPU
 // and SQL per operation. With INTERVAL=n (seconds) it also prints, every n seconds of the measurement,
 // one JSON line {"interval":…} with that interval's rate, p50/p99, errors and the server's RSS (the
 // soak reads them); the summary stays the last line.
@@ -43,7 +44,7 @@ async function push() {
   return { ...pushed, verifier, state, nonce };
 }
 
-/** Follows the front channel by hand: /authorize → interaction (cookie) → redirect_uri. */
+/** Follows the front channel by hand: /authorize → any interaction hops (cookies kept) → redirect_uri. */
 async function frontChannel(requestUri) {
   let url = new URL(as.authorization_endpoint);
   url.search = new URLSearchParams({ client_id: client.client_id, request_uri: requestUri }).toString();

@@ -12,6 +12,13 @@ export const NO_STORE_HEADERS: Readonly<Record<string, string>> = {
   Pragma: 'no-cache',
 };
 
+const NO_STORE_ENTRIES = Object.entries(NO_STORE_HEADERS);
+
+/** Sets {@link NO_STORE_HEADERS} on a response. */
+export function setNoStore(res: Response): void {
+  for (const [name, value] of NO_STORE_ENTRIES) res.setHeader(name, value);
+}
+
 /**
  * Sends an OAuth JSON body with `Cache-Control: no-store`. Written with Node's own response API: on
  * the hot path Express's `send` would hash the body for an ETag nobody may cache, and split headers
@@ -29,8 +36,8 @@ export function sendOAuthJson(
     if (typeof error === 'string') noteError(error);
   }
   res.statusCode = status;
-  for (const [name, value] of Object.entries(NO_STORE_HEADERS)) res.setHeader(name, value);
-  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+  setNoStore(res);
+  for (const name in headers) res.setHeader(name, headers[name] as string);
   res.setHeader('Content-Type', 'application/json; charset=utf-8');
   res.setHeader('Content-Length', Buffer.byteLength(json));
   res.end(json);
@@ -39,7 +46,7 @@ export function sendOAuthJson(
 /** A 303 See Other (RFC 9700 §4.11: not 307) to `location`, not cacheable, optionally setting a cookie. */
 export function sendRedirect(res: Response, location: string, setCookie?: string): void {
   res.statusCode = 303;
-  for (const [name, value] of Object.entries(NO_STORE_HEADERS)) res.setHeader(name, value);
+  setNoStore(res);
   if (setCookie !== undefined) res.appendHeader('Set-Cookie', setCookie);
   res.setHeader('Location', location);
   res.setHeader('Content-Length', 0);

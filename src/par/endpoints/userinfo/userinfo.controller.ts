@@ -1,7 +1,7 @@
 import { All, Controller, Get, Inject, Post, Req, Res, UseFilters } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { OAuthError } from '../../errors/oauth-error.js';
-import { NO_STORE_HEADERS, OAuthExceptionFilter, sendOAuthError, sendOAuthJson } from '../../errors/oauth-exception.filter.js';
+import { OAuthExceptionFilter, sendOAuthError, sendOAuthJson, setNoStore } from '../../errors/oauth-exception.filter.js';
 import { ENDPOINT_PATHS, PAR_OPTIONS } from '../../par.constants.js';
 import type { ResolvedParOptions } from '../../par.options.js';
 import { ResourceAccessError } from '../../resource-server/protected-resource.service.js';
@@ -52,7 +52,7 @@ export class UserInfoController {
       }
       // RFC 6750 §3.1: no token, no error information; the challenge says how to authenticate.
       res.statusCode = 401;
-      for (const [name, value] of Object.entries(NO_STORE_HEADERS)) res.setHeader(name, value);
+      setNoStore(res);
       res.setHeader('WWW-Authenticate', error.challenge);
       res.setHeader('Content-Length', 0);
       res.end();
