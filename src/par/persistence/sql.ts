@@ -5,7 +5,6 @@ import type { DataSource } from 'typeorm';
 interface PgConnection {
   query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
   on?(event: 'error', listener: (error: unknown) => void): unknown;
-  off?(event: 'error', listener: (error: unknown) => void): unknown;
 }
 
 /**
@@ -15,6 +14,15 @@ interface PgConnection {
  * what we handle.
  */
 const ignoreConnectionError = (): void => undefined;
+
+/** Connections that have our listener: added once per connection, not on and off per statement. */
+const guarded = new WeakSet<PgConnection>();
+
+function guard(connection: PgConnection): void {
+  if (guarded.has(connection)) return;
+  guarded.add(connection);
+  connection.on?.('error', ignoreConnectionError);
+}
 
 /** TypeORM's postgres driver, as far as we use it (a public method of PostgresDriver). */
 interface PooledDriver {
@@ -71,7 +79,7 @@ export async function runStatement<T>(dataSource: DataSource, text: string, para
     return (await dataSource.query(text, parameters.map(wireValue))) as T[];
   }
   const [connection, release] = await driver.obtainMasterConnection();
-  connection.on?.('error', ignoreConnectionError);
+  guard(connection);
   try {
     const result = await connection.query({ name: statementName(text), text, values: parameters.map(wireValue) });
     release();
@@ -80,8 +88,6 @@ export async function runStatement<T>(dataSource: DataSource, text: string, para
     // A failed connection must not go back to the pool as if healthy.
     release(error);
     throw error;
-  } finally {
-    connection.off?.('error', ignoreConnectionError);
   }
 }
 
