@@ -39,6 +39,17 @@ const NO_LONGER_VALID = '<p>This sign-in link is no longer valid. Return to the 
 const CSRF_SET_COOKIE = /^demo_csrf[A-Za-z0-9_-]*=[A-Za-z0-9_-]{43}; Path=\/interaction; Max-Age=3600; HttpOnly; SameSite=Strict$/;
 const FORM_EXPIRED = '<p>The form has expired. Go back and try again.</p>';
 
+/** Pushes an authorization request of `client` to the demo; answers its request_uri. */
+async function pushTo(demo: DemoApp, client: PushingClient, overrides: Record<string, string | undefined> = {}): Promise<string> {
+  const res = await request(demo.server)
+    .post('/par')
+    .set('Authorization', basicAuth(client.client_id, client.client_secret))
+    .type('form')
+    .send(form(authorizationParams(client.redirect_uris[0], overrides)));
+  expect(res.status, res.text).toBe(201);
+  return res.body.request_uri as string;
+}
+
 /**
  * A browser's cookies, by hand: what Set-Cookie headers stored (by name and Path, RFC 6265 §5.3),
  * sent back as one Cookie header to the paths they match, longest path first (§5.4).
@@ -143,15 +154,7 @@ describe('demo login and consent pages', () => {
     await db?.drop();
   });
 
-  async function push(client: PushingClient, overrides: Record<string, string | undefined> = {}): Promise<string> {
-    const res = await request(demo.server)
-      .post('/par')
-      .set('Authorization', basicAuth(client.client_id, client.client_secret))
-      .type('form')
-      .send(form(authorizationParams(client.redirect_uris[0], overrides)));
-    expect(res.status, res.text).toBe(201);
-    return res.body.request_uri as string;
-  }
+  const push = (client: PushingClient, overrides: Record<string, string | undefined> = {}): Promise<string> => pushTo(demo, client, overrides);
 
   /** Pushes, then opens /authorize in the jar's "browser": returns the interaction path. */
   async function start(jar: CookieJar, client: PushingClient, overrides: Record<string, string | undefined> = {}): Promise<string> {
@@ -465,13 +468,8 @@ describe('demo pages with BENCH_AUTO_APPROVE=1', () => {
   });
 
   it('answers /authorize with a 303 straight to the redirect_uri, with code, state and iss, and no interaction cookie', async () => {
-    const push = await request(demo.server)
-      .post('/par')
-      .set('Authorization', basicAuth(PAGES_CLIENT.client_id, PAGES_CLIENT.client_secret))
-      .type('form')
-      .send(form(authorizationParams(PAGES_CLIENT.redirect_uris[0], { state: 'bench-state' })));
-    expect(push.status).toBe(201);
-    const authorize = await request(demo.server).get('/authorize').query({ client_id: PAGES_CLIENT.client_id, request_uri: push.body.request_uri as string });
+    const requestUri = await pushTo(demo, PAGES_CLIENT, { state: 'bench-state' });
+    const authorize = await request(demo.server).get('/authorize').query({ client_id: PAGES_CLIENT.client_id, request_uri: requestUri });
     expect(authorize.status).toBe(303);
     expect(authorize.headers['cache-control']).toBe('no-store');
     expect(setCookies(authorize)).toEqual([]);
@@ -479,18 +477,14 @@ describe('demo pages with BENCH_AUTO_APPROVE=1', () => {
     expect(Object.keys(query).sort()).toEqual(['code', 'iss', 'state']);
     expect(query).toMatchObject({ code: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/), state: 'bench-state', iss: demo.issuer });
     // The request_uri is used up.
-    const again = await request(demo.server).get('/authorize').set('Accept', 'application/json').query({ client_id: PAGES_CLIENT.client_id, request_uri: push.body.request_uri as string });
+    const again = await request(demo.server).get('/authorize').set('Accept', 'application/json').query({ client_id: PAGES_CLIENT.client_id, request_uri: requestUri });
     expect(again.status).toBe(400);
     expect(again.body.error).toBe('invalid_request_uri');
   });
 
   it('still shows the login page with prompt=login (no silent approval)', async () => {
-    const push = await request(demo.server)
-      .post('/par')
-      .set('Authorization', basicAuth(PAGES_CLIENT.client_id, PAGES_CLIENT.client_secret))
-      .type('form')
-      .send(form(authorizationParams(PAGES_CLIENT.redirect_uris[0], { prompt: 'login' })));
-    const authorize = await request(demo.server).get('/authorize').query({ client_id: PAGES_CLIENT.client_id, request_uri: push.body.request_uri as string });
+    const requestUri = await pushTo(demo, PAGES_CLIENT, { prompt: 'login' });
+    const authorize = await request(demo.server).get('/authorize').query({ client_id: PAGES_CLIENT.client_id, request_uri: requestUri });
     expect(authorize.status).toBe(303);
     expect(authorize.headers.location).toMatch(INTERACTION_LOCATION);
   });
