@@ -162,6 +162,14 @@ describe('silentInteraction at /authorize', () => {
     expect(queryOf(fresh.headers.location as string)).toHaveProperty('code');
   });
 
+  it('checks the answer before max_age: an authTime that is not whole seconds is the host\'s bug (500), not an old login (page)', async () => {
+    answer = () => ({ subject: 'user-broken', authTime: 1.5 });
+    const res = await authorize(await pushRequest(t, CLIENT, { max_age: '60' }), { Accept: 'application/json' });
+    expect(res.status).toBe(500);
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect(res.body).toEqual({ error: 'server_error', error_description: 'the server could not complete the request' });
+  });
+
   it('answers 500 server_error, without details, for a host answer that breaks the contract, and issues no code', async () => {
     const cases: [string, () => SilentInteractionAnswer][] = [
       ['unknown error', () => 'server_error' as unknown as SilentInteractionAnswer],

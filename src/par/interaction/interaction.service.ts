@@ -6,6 +6,7 @@ import type { Client } from '../clients/client.js';
 import { ClientsService } from '../clients/clients.service.js';
 import { AuthorizationCodeService } from '../codes/authorization-code.service.js';
 import { errorRedirect, successRedirect } from '../endpoints/authorization/authorization-response.js';
+import { unusableRequestUri } from '../endpoints/authorization/resolve-request-uri.js';
 import { OAuthError } from '../errors/oauth-error.js';
 import { ParEvents } from '../observability/par-events.service.js';
 import { noteClient } from '../observability/request-context.js';
@@ -68,10 +69,8 @@ export class InteractionService {
       return this.end(open, record, new OAuthError(answer, defaultDescription(answer)));
     }
     if (answer !== undefined) {
-      if (typeof answer !== 'object' || answer === null) throw new TypeError('silentInteraction: must answer an InteractionResult, an InteractionDenialError or undefined');
       // A login too old for max_age is no answer: the page can ask for a new one (prompt=none cannot).
-      const authTime = answer.authTime ?? Math.floor(this.options.clock.now() / 1000);
-      if (!loginTooOld(request, record, authTime)) return this.finishOn(open, answer);
+      if (!loginTooOld(request, record, this.checkedAuthTime(answer, this.options.clock.now()))) return this.finishOn(open, answer);
     }
     return none ? this.end(open, record, new OAuthError('login_required', defaultDescription('login_required'))) : undefined;
   }
@@ -109,14 +108,7 @@ export class InteractionService {
 
   private async finishOn(open: OpenAuthorization, result: InteractionResult): Promise<string> {
     const now = this.options.clock.now();
-    const nowSeconds = Math.floor(now / 1000);
-    if (typeof result.subject !== 'string' || result.subject.length === 0 || result.subject.length > 255) {
-      throw new TypeError('InteractionService.finish: subject must be a non-empty string of at most 255 characters');
-    }
-    const authTime = result.authTime ?? nowSeconds;
-    if (!Number.isInteger(authTime) || authTime > nowSeconds + this.options.clockSkew) {
-      throw new TypeError('InteractionService.finish: authTime must be a past time in whole seconds since the epoch');
-    }
+    const authTime = this.checkedAuthTime(result, now);
     const granted = result.grantedScopes === undefined ? undefined : [...new Set(result.grantedScopes)];
     const minted = this.codes.mint(now);
     const host = { sub: result.subject, auth_time: authTime, acr: result.acr, amr: result.amr === undefined ? undefined : [...result.amr] };
@@ -170,6 +162,22 @@ export class InteractionService {
     return this.end({ binding }, record, new OAuthError(error, description ?? defaultDescription(error)));
   }
 
+  /**
+   * The host's result as `finish` takes it: a subject of 1 to 255 characters, and an `authTime` (default
+   * now) in whole seconds, not in the future. Answers the authTime; a TypeError (the host's bug) otherwise.
+   */
+  private checkedAuthTime(result: InteractionResult, now: number): number {
+    const nowSeconds = Math.floor(now / 1000);
+    if (typeof result !== 'object' || result === null || typeof result.subject !== 'string' || result.subject.length === 0 || result.subject.length > 255) {
+      throw new TypeError('InteractionService.finish: subject must be a non-empty string of at most 255 characters');
+    }
+    const authTime = result.authTime ?? nowSeconds;
+    if (!Number.isInteger(authTime) || authTime > nowSeconds + this.options.clockSkew) {
+      throw new TypeError('InteractionService.finish: authTime must be a past time in whole seconds since the epoch');
+    }
+    return authTime;
+  }
+
   /** Consumes the request of `open` and stores `code` with it, in one statement; undefined when already ended. */
   private async consume(open: OpenAuthorization, now: Date, code: NewAuthorizationCode): Promise<InteractionRecord | undefined> {
     if ('binding' in open) return this.store.finishInteraction(open.binding.uidHash, open.binding.bindingHash, now, code);
@@ -180,7 +188,7 @@ export class InteractionService {
   private async end(open: OpenAuthorization, record: InteractionRecord, error: OAuthError): Promise<string> {
     const request = record.request.parameters as unknown as AuthorizationRequest;
     const now = new Date(this.options.clock.now());
-    const done = 'binding' in open ? await this.store.endInteraction(open.binding.uidHash, open.binding.bindingHash, now) : await this.store.endRequest(record.request.referenceHash, now);
+    const done = 'binding' in open ? await this.store.endInteraction(open.binding.uidHash, open.binding.bindingHash, now) : await this.store.endRequest(open.claimed.request.referenceHash, now);
     if (!done) throw ended(open);
     noteClient(record.request.clientId);
     this.events.emit({ type: 'interaction.denied', clientId: record.request.clientId, error: error.error });
@@ -198,7 +206,7 @@ export class InteractionService {
 
 /** The error for an authorization that another request ended first: the host's, or /authorize's own. */
 function ended(open: OpenAuthorization): Error {
-  return 'binding' in open ? new InteractionNotFoundError() : new OAuthError('invalid_request_uri', 'request_uri is unknown, expired or already used');
+  return 'binding' in open ? new InteractionNotFoundError() : unusableRequestUri();
 }
 
 /**

@@ -22,7 +22,7 @@ import { noteClient } from '../../observability/request-context.js';
 import { PAR_OPTIONS, PUSHED_REQUEST_STORE } from '../../par.constants.js';
 import type { ResolvedParOptions } from '../../par.options.js';
 import type { InteractionRecord, PushedRequestStore } from '../../persistence/stores.js';
-import { resolveRequestUri } from './resolve-request-uri.js';
+import { resolveRequestUri, unusableRequestUri } from './resolve-request-uri.js';
 
 /** Where the browser goes next, and the cookie that binds the interaction to it (none when it ended silently). */
 export interface AuthorizeOutcome {
@@ -78,7 +78,7 @@ export class AuthorizationService {
       ? await this.store.claimRequest(referenceHash, client.id, new Date(now), ttl)
       : await this.store.openInteraction(referenceHash, client.id, binding.stored, new Date(now), ttl);
     parLogger.verbose(record === undefined ? 'request_uri refused' : 'request_uri redeemed', { clientId: client.id, requestUriHash: referenceHash.slice(0, 8) });
-    if (record === undefined) throw new OAuthError('invalid_request_uri', 'request_uri is unknown, expired or already used');
+    if (record === undefined) throw unusableRequestUri();
     // Back to wire form for the shared checks: JSON members (authorization_details, claims) as JSON text.
     const stored = new Map(Object.entries(record.request.parameters).map(([name, value]) => [name, typeof value === 'string' ? value : JSON.stringify(value)]));
     try {
@@ -158,7 +158,7 @@ export class AuthorizationService {
     const ended = await this.interactions.endSilently(binding.uid, open, record, client, req);
     if (ended !== undefined) return { location: ended, setCookie: undefined };
     if ('claimed' in open && !(await this.store.addInteraction(record.request.referenceHash, binding.stored, new Date(now), this.options.interactionTtl * 1000))) {
-      throw new OAuthError('invalid_request_uri', 'request_uri is unknown, expired or already used');
+      throw unusableRequestUri();
     }
     const maxAge = Math.max(1, Math.ceil((record.expiresAt.getTime() - now) / 1000));
     const location = new URL(this.options.interactionUrl(binding.uid), `${this.options.issuer}/`).href;
