@@ -5,7 +5,7 @@ import { InteractionNotFoundError, InteractionService, PAR_OPTIONS, type Resolve
 import { readCookie } from '../par/common/cookies.js';
 import { sendRedirect } from '../par/errors/oauth-exception.filter.js';
 import { escapeHtml } from '../par/common/html.js';
-import { DemoSessions } from './demo-sessions.js';
+import { DemoSessions, recentEnough } from './demo-sessions.js';
 import { verifyPassword } from './demo-users.js';
 import { consentPage, loginPage } from './demo-views.js';
 
@@ -35,7 +35,7 @@ export class DemoInteractionController {
       const details = await this.interactions.details(uid, req);
       const session = this.sessions.current(req);
       // prompt=none never comes here: the demo's silentInteraction ends it at /authorize.
-      const fresh = session !== undefined && !details.prompt.includes('login') && (details.maxAge === undefined || session.authTime + details.maxAge >= Math.floor(Date.now() / 1000));
+      const fresh = session !== undefined && !details.prompt.includes('login') && recentEnough(session, details.maxAge);
       if (fresh) return this.page(res, consentPage(details, session.user, this.csrf(res, uid)), 200, details.redirectUri);
       return this.page(res, loginPage(details, this.csrf(res, uid)));
     });

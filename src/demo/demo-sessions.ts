@@ -43,6 +43,11 @@ export class DemoSessions {
   }
 }
 
+/** Whether a session's login satisfies OIDC `max_age` (seconds; undefined: any login does). */
+export function recentEnough(session: DemoSession, maxAge: number | undefined): boolean {
+  return maxAge === undefined || session.authTime + maxAge >= Math.floor(Date.now() / 1000);
+}
+
 /**
  * The demo's `silentInteraction`: what /authorize can decide without a page. The demo remembers no
  * consent, so a signed-in user still sees the consent page; only `prompt=none` ends silently, with
@@ -56,7 +61,6 @@ export function demoSilentInteraction(sessions: DemoSessions, autoApprove: boole
     if (!details.prompt.includes('none')) return undefined;
     const session = sessions.current(req);
     if (session === undefined) return undefined;
-    const fresh = details.maxAge === undefined || session.authTime + details.maxAge >= Math.floor(Date.now() / 1000);
-    return fresh ? 'consent_required' : 'login_required';
+    return recentEnough(session, details.maxAge) ? 'consent_required' : 'login_required';
   };
 }

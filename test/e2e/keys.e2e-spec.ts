@@ -9,6 +9,7 @@ import { BASIC_CLIENT } from '../fixtures/clients.js';
 import { createTestApp, createTestAppInstances, freePort, type TestApp } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { fetchJwks, introspect, obtainTokens, tokenRequest } from '../support/tokens.js';
+import { pushRequest } from '../support/flow.js';
 
 const CLIENT = { ...BASIC_CLIENT, grant_types: ['authorization_code', 'client_credentials'] };
 
@@ -248,12 +249,7 @@ describe('sqlStatementCount (what the benchmarks report per flow)', () => {
     expect(booted - before, 'boot').toBe(0);
     expect((await accessToken(t)).split('.')).toHaveLength(3);
     expect(sqlStatementCount() - booted, 'a client_credentials grant stores nothing').toBe(0);
-    await request(t.server)
-      .post('/par')
-      .set('Authorization', `Basic ${Buffer.from(`${CLIENT.client_id}:${CLIENT.client_secret}`).toString('base64')}`)
-      .type('form')
-      .send({ response_type: 'code', redirect_uri: CLIENT.redirect_uris[0], scope: 'openid', code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256' })
-      .expect(201);
+    await pushRequest(t, CLIENT);
     expect(sqlStatementCount() - booted, 'one push, one INSERT').toBe(1);
   });
 });
